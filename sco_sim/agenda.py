@@ -1,0 +1,78 @@
+"""Who tables an item, and which issue area(s) it concerns.
+
+Each function maps a uniform draw to a choice by inverse CDF, so one number per slot decides it
+and a vectorised engine can reproduce the choice exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def pick_index(u: float, cumulative: np.ndarray) -> int:
+    """Index chosen by the uniform ``u`` with probability proportional to the weights whose
+    running sum is ``cumulative`` (inverse CDF; zero-weight entries are never chosen)."""
+    idx = int(np.searchsorted(cumulative, u * cumulative[-1], side="right"))
+    return min(idx, len(cumulative) - 1)
+
+
+def chair(meeting: int, chair_order: tuple[int, ...], first_chair: int) -> int:
+    """The member chairing a meeting: the SCO rotates the chair in Russian alphabetical order."""
+    return chair_order[(first_chair + meeting) % len(chair_order)]
+
+
+def proposer_weights(method: str, capability: np.ndarray, groups: tuple[str, ...]) -> np.ndarray:
+    """Running sum of the selection weights of a random proposer rule (computed once per run)."""
+    if method == "capability_weighted":
+        w = np.asarray(capability, dtype=float)
+    elif method == "major_powers":
+        w = np.array([g == "major" for g in groups], dtype=float)
+    else:
+        w = np.ones(len(groups))
+    return np.cumsum(w)
+
+
+def select_proposer(
+    method: str,
+    u: float,
+    meeting: int,
+    cumulative: np.ndarray,
+    chair_order: tuple[int, ...],
+    first_chair: int,
+) -> int:
+    """Index of the member who drafts an item under the scenario's proposer rule.
+
+    ``rotating_chair``: the chair drafts every item of its meeting. ``capability_weighted``: a
+    member with probability equal to its capability share. ``major_powers``: a major power, each
+    equally likely (the "2+4" leadership of China and Russia). ``random``: any member, equally.
+    ``cumulative`` comes from :func:`proposer_weights`.
+    """
+    if method == "rotating_chair":
+        return chair(meeting, chair_order, first_chair)
+    if method in ("capability_weighted", "major_powers", "random"):
+        return pick_index(u, cumulative)
+    raise ValueError(f"unknown proposer rule {method!r}")
+
+
+def issue_areas(
+    keys: np.ndarray, package_u: float, shares: np.ndarray, package_probability: float, package_size: int
+) -> np.ndarray:
+    """Boolean mask of the dimensions an item concerns.
+
+    One dimension, drawn with the scenario's issue shares, or (with probability
+    ``package_probability``) a package of ``package_size`` distinct dimensions: weighted sampling
+    without replacement by the Efraimidis-Spirakis keys ``log(u) / share``.
+    """
+    d = len(shares)
+    mask = np.zeros(d, dtype=bool)
+    if d == 1:
+        mask[0] = True
+        return mask
+    k = package_size if package_u < package_probability else 1
+    with np.errstate(divide="ignore"):
+        score = np.where(shares > 0, np.log(keys) / np.where(shares > 0, shares, 1.0), -np.inf)
+    if k == 1:
+        mask[int(np.argmax(score))] = True
+    else:
+        mask[np.argsort(-score, kind="stable")[:k]] = True
+    return mask

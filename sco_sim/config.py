@@ -1,0 +1,146 @@
+"""The numeric form of a validated scenario: arrays the model (and any faster engine) reads.
+
+Kept separate from the schema so the model depends on numbers, not on file formats, and so a
+parameter sweep can build variants by copying a `Config` rather than re-reading files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything one replication needs, as plain numbers.
+
+    Positions are in the scenario's units (the unit box by default). ``capability`` is
+    normalised to shares that sum to one. ``rivalry[i, j]`` is the gain member i needs to accept
+    a draft tabled by member j (NaN where they are not rivals).
+    """
+
+    name: str
+    dimensions: tuple[str, ...]
+    bounds: np.ndarray  # (D, 2)
+    meetings: int
+    names: tuple[str, ...]
+    chair_order: tuple[int, ...]  # member indices in the SCO's (Russian alphabetical) order
+    first_chair: int  # position in chair_order of the first meeting's chair
+    groups: tuple[str, ...]
+    ideal: np.ndarray | None  # (N, D); None when generated per replication
+    salience: np.ndarray  # (N, D)
+    capability: np.ndarray  # (N,)
+    tolerance: np.ndarray  # (N,)
+    rivalry: np.ndarray  # (N, N)
+    rule: str
+    threshold: float | None
+    weighted: bool
+    items_per_meeting: int
+    proposer: str
+    issue_shares: np.ndarray  # (D,), sums to 1
+    package_probability: float
+    package_size: int
+    carry_over: bool
+    drafting: str
+    max_rounds: int
+    concession: float
+    proposal_step: float
+    noise: float
+    setter_noise: float
+    status_quo: np.ndarray | None  # (D,); None = fresh uniform draw per item
+    drift: float
+    fixed_status_quo: bool
+    generated: bool = False
+
+    @property
+    def n_members(self) -> int:
+        """Number of member states."""
+        return len(self.names)
+
+    @property
+    def n_dims(self) -> int:
+        """Number of policy dimensions."""
+        return len(self.dimensions)
+
+    @property
+    def uniform_status_quo(self) -> bool:
+        """True when every agenda item comes with a freshly drawn status quo."""
+        return self.status_quo is None
+
+
+def _chair_order(names: list[str], russian: list[str | None]) -> tuple[int, ...]:
+    """Member indices sorted by Russian name (the SCO's order for rotating posts)."""
+    keys = [(ru or name).casefold().replace("ё", "е") for name, ru in zip(names, russian)]
+    return tuple(sorted(range(len(names)), key=lambda i: (keys[i], names[i])))
+
+
+def build_config(s: Scenario, meetings: int | None = None) -> Config:
+    """Turn a validated scenario into arrays; `meetings` overrides the file's run length."""
+    d = s.n_dims
+    names = s.member_names
+    n = len(names)
+    if s.members is not None:
+        groups = [m.group for m in s.members]
+        ideal = np.array([m.ideal for m in s.members], dtype=float)
+        salience = np.array([m.salience for m in s.members], dtype=float)
+        cap = np.array([m.capability for m in s.members], dtype=float)
+        tolerance = np.array([m.tolerance for m in s.members], dtype=float)
+        russian = [m.name_ru for m in s.members]
+    else:
+        g = s.generate
+        assert g is not None
+        groups = ["major"] * g.majors + ["minor"] * (n - g.majors)
+        ideal = None
+        sal = g.salience if isinstance(g.salience, list) else [g.salience] * d
+        salience = np.tile(np.array(sal, dtype=float), (n, 1))
+        cap = np.array([g.major_capability if grp == "major" else 1.0 for grp in groups])
+        tolerance = np.full(n, g.tolerance)
+        russian = [None] * n
+    capability = cap / cap.sum()
+    order = _chair_order(names, russian)
+    first = 0
+    if s.agenda.first_chair is not None:
+        first = order.index(names.index(s.agenda.first_chair))
+    rivalry = np.full((n, n), np.nan)
+    for r in s.rivalries:
+        i, j = names.index(r.members[0]), names.index(r.members[1])
+        rivalry[i, j] = rivalry[j, i] = r.intensity
+    shares = np.array(s.agenda.issue_shares if s.agenda.issue_shares else [1.0] * d, dtype=float)
+    sq = s.status_quo.position
+    return Config(
+        name=s.scenario.name,
+        dimensions=tuple(s.space.dimensions),
+        bounds=np.array(s.bounds, dtype=float),
+        meetings=int(meetings if meetings is not None else s.scenario.meetings),
+        names=tuple(names),
+        chair_order=order,
+        first_chair=first,
+        groups=tuple(groups),
+        ideal=ideal,
+        salience=salience,
+        capability=capability,
+        tolerance=tolerance,
+        rivalry=rivalry,
+        rule=s.rule.type,
+        threshold=s.rule.threshold,
+        weighted=s.rule.weighted,
+        items_per_meeting=s.agenda.items_per_meeting,
+        proposer=s.agenda.proposer,
+        issue_shares=shares / shares.sum(),
+        package_probability=s.agenda.package_probability,
+        package_size=s.agenda.package_size,
+        carry_over=s.agenda.deadlocked == "carry_over",
+        drafting=s.negotiation.drafting,
+        max_rounds=s.negotiation.max_rounds,
+        concession=s.negotiation.concession,
+        proposal_step=s.negotiation.proposal_step,
+        noise=s.negotiation.noise,
+        setter_noise=s.negotiation.setter_noise,
+        status_quo=None if sq == "uniform" else np.array(sq, dtype=float),
+        drift=s.status_quo.drift,
+        fixed_status_quo=s.status_quo.fixed,
+        generated=s.members is None,
+    )

@@ -1,0 +1,252 @@
+"""How a proposer drafts a text, and how it amends one after objections.
+
+Drafts only move the item's issue areas (``dims``, a boolean mask); every other coordinate stays
+at the status quo.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import minimize
+
+from .geometry import clip_to_bounds, masked_mean, weighted_distance, weighted_mean
+from .rules import RuleFn
+
+
+def step_draft(
+    status_quo: np.ndarray,
+    proposer_ideal: np.ndarray,
+    dims: np.ndarray,
+    step: float,
+    noise_sd: float,
+    noise: np.ndarray,
+    bounds: np.ndarray,
+) -> np.ndarray:
+    """Move ``step`` of the way from the status quo toward the proposer's ideal, plus noise."""
+    moved = status_quo + step * (proposer_ideal - status_quo) + noise_sd * noise
+    return np.where(dims, clip_to_bounds(moved, bounds), status_quo)
+
+
+def compromise_draft(
+    status_quo: np.ndarray,
+    ideal: np.ndarray,
+    salience: np.ndarray,
+    capability: np.ndarray,
+    dims: np.ndarray,
+) -> np.ndarray:
+    """The capability x salience weighted mean of positions (Achen's compromise model, 2006)."""
+    weights = capability[:, None] * salience
+    mean = weighted_mean(ideal, weights)
+    return np.where(dims & ~np.isnan(mean), mean, status_quo)
+
+
+def amend(
+    proposal: np.ndarray,
+    ideal: np.ndarray,
+    objectors: np.ndarray,
+    dims: np.ndarray,
+    concession: float,
+) -> np.ndarray:
+    """Consultation: move the draft ``concession`` of the way toward the objectors' mean ideal."""
+    target = masked_mean(ideal, objectors)
+    moved = proposal + concession * (target - proposal)
+    return np.where(dims & ~np.isnan(target), moved, proposal)
+
+
+# --------------------------------------------------------------------------- agenda setter
+
+
+def _coordinate_slack(
+    status_quo: np.ndarray,
+    ideal: np.ndarray,
+    salience: np.ndarray,
+    margin: np.ndarray,
+    dims: np.ndarray,
+) -> np.ndarray:
+    """Squared weighted radius left for the item's coordinates in each member's acceptance set.
+
+    Member i accepts z iff ``d_i(z) <= d_i(q) + margin_i``. With the other coordinates held at
+    the status quo this is ``sum_{d in dims} w_id (z_d - x_id)^2 <= slack_i``. A negative slack
+    means no draft on these issue areas can satisfy member i.
+    """
+    radius = weighted_distance(status_quo, ideal, salience) + margin
+    off = np.where(dims, 0.0, salience * (status_quo - ideal) ** 2).sum(axis=-1)
+    return np.where(radius >= 0, radius * radius - off, -1.0)
+
+
+def _interval_1d(
+    status_quo: np.ndarray, ideal: np.ndarray, salience: np.ndarray, slack: np.ndarray, j: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each member's acceptable interval on coordinate j (empty: lo > hi; unconstrained: +-inf)."""
+    w = salience[:, j]
+    x = ideal[:, j]
+    half = np.sqrt(np.where((slack >= 0) & (w > 0), slack, 0.0) / np.where(w > 0, w, 1.0))
+    lo = np.where(w > 0, x - half, -np.inf)
+    hi = np.where(w > 0, x + half, np.inf)
+    empty = slack < 0
+    return np.where(empty, np.inf, lo), np.where(empty, -np.inf, hi)
+
+
+def _best_on_line(
+    target: float, lo: np.ndarray, hi: np.ndarray, blo: float, bhi: float, passes
+) -> float | None:
+    """The point nearest ``target`` in [blo, bhi] where the rule passes, exactly (1-D)."""
+    pts = np.concatenate([lo, hi, [blo, bhi]])
+    pts = np.unique(pts[np.isfinite(pts) & (pts >= blo) & (pts <= bhi)])
+    best, best_d = None, np.inf
+
+    def consider(a: float, b: float) -> None:
+        nonlocal best, best_d
+        z = min(max(target, a), b)
+        if abs(z - target) < best_d:
+            best, best_d = z, abs(z - target)
+
+    for a in pts:  # isolated points (e.g. where closed intervals just touch)
+        if passes((lo <= a) & (a <= hi)):
+            consider(a, a)
+    for a, b in zip(pts[:-1], pts[1:]):
+        mid = 0.5 * (a + b)
+        if passes((lo <= mid) & (mid <= hi)):
+            consider(a, b)
+    return best
+
+
+def _solve_ellipsoids(
+    start: np.ndarray,
+    target: np.ndarray,
+    w_proposer: np.ndarray,
+    ideal: np.ndarray,
+    salience: np.ndarray,
+    slack: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> np.ndarray:
+    """Closest point to ``target`` (proposer's metric) inside every member's ellipsoid, in the box.
+
+    A convex quadratic programme with quadratic constraints, solved with SLSQP from the status
+    quo (which is feasible whenever every margin is non-negative).
+    """
+    # Shrink the constraints by a hair so the optimiser's tolerance cannot leave the draft a
+    # rounding error outside a member's acceptance set.
+    rhs = slack * (1.0 - 1e-9) - 1e-12
+
+    def objective(z):
+        d = z - target
+        return float(np.dot(w_proposer, d * d)), 2.0 * w_proposer * d
+
+    constraints = [
+        {
+            "type": "ineq",
+            "fun": lambda z, i=i: rhs[i] - float(np.dot(salience[i], (z - ideal[i]) ** 2)),
+            "jac": lambda z, i=i: -2.0 * salience[i] * (z - ideal[i]),
+        }
+        for i in range(len(slack))
+    ]
+    res = minimize(
+        objective,
+        np.clip(start, lo, hi),
+        jac=True,
+        method="SLSQP",
+        bounds=list(zip(lo, hi)),
+        constraints=constraints,
+        options={"ftol": 1e-12, "maxiter": 200},
+    )
+    return np.clip(res.x, lo, hi)
+
+
+def setter_draft(
+    status_quo: np.ndarray,
+    proposer: int,
+    believed_ideal: np.ndarray,
+    salience: np.ndarray,
+    margin: np.ndarray,
+    dims: np.ndarray,
+    bounds: np.ndarray,
+    rule: RuleFn,
+    weight: np.ndarray,
+    threshold: float | None,
+) -> np.ndarray:
+    """Romer-Rosenthal agenda setter: the acceptable point closest to the proposer's ideal.
+
+    ``believed_ideal`` is what the proposer thinks the members want (its own row is exact); with
+    setter noise it can misjudge and table a draft that is then rejected. On one coordinate the
+    answer is exact for every rule (the winset is a union of intervals). On several it is exact
+    for unanimity (a convex programme); for other rules the setter first picks a cheapest winning
+    coalition (members ordered by how far its ideal lies outside their acceptance sets) and then
+    satisfies that coalition exactly. Returns the status quo when nothing acceptable moves it.
+    """
+    target = np.where(dims, believed_ideal[proposer], status_quo)
+    slack = _coordinate_slack(status_quo, believed_ideal, salience, margin, dims)
+    idx = np.flatnonzero(dims)
+    n = len(slack)
+
+    def passes(accept_mask: np.ndarray) -> bool:
+        return bool(rule(accept_mask, weight, threshold))
+
+    if len(idx) == 1:
+        j = int(idx[0])
+        lo, hi = _interval_1d(status_quo, believed_ideal, salience, slack, j)
+        z = _best_on_line(float(target[j]), lo, hi, bounds[j, 0], bounds[j, 1], passes)
+        out = status_quo.copy()
+        if z is not None:
+            out[j] = z
+        return _pull_back(out, status_quo, believed_ideal, salience, margin, passes)
+
+    # Several coordinates: choose whom to satisfy.
+    off_target = weighted_distance(target, believed_ideal, salience)
+    radius = weighted_distance(status_quo, believed_ideal, salience) + margin
+    cost = off_target - radius
+    coalition = np.zeros(n, dtype=bool)
+    coalition[proposer] = True
+    for i in np.argsort(cost, kind="stable"):
+        if passes(coalition):
+            break
+        coalition[i] = True
+    if not passes(coalition) or np.any(slack[coalition] < 0):
+        return status_quo.copy()
+    members = np.flatnonzero(coalition)
+    sub_ideal = believed_ideal[np.ix_(members, idx)]
+    sub_sal = salience[np.ix_(members, idx)]
+    sub_slack = slack[members]
+    z_sub = target[idx]
+    inside = np.all(np.einsum("nd,nd->n", sub_sal, (z_sub - sub_ideal) ** 2) <= sub_slack)
+    if not inside:
+        z_sub = _solve_ellipsoids(
+            status_quo[idx],
+            target[idx],
+            salience[proposer, idx],
+            sub_ideal,
+            sub_sal,
+            sub_slack,
+            bounds[idx, 0],
+            bounds[idx, 1],
+        )
+    out = status_quo.copy()
+    out[idx] = z_sub
+    return _pull_back(out, status_quo, believed_ideal, salience, margin, passes)
+
+
+def _pull_back(draft, status_quo, believed_ideal, salience, margin, passes) -> np.ndarray:
+    """Make sure the setter believes its draft passes, despite rounding in the geometry.
+
+    Acceptance sets are convex and contain the status quo (for non-negative margins), so the
+    members accepting ``q + t (draft - q)`` only shrink as t grows: bisection on t finds the
+    furthest point on the segment that still passes. A rounding error costs ~1e-16 of movement.
+    """
+
+    def ok(z: np.ndarray) -> bool:
+        return passes(weighted_distance(z, believed_ideal, salience)
+                      <= weighted_distance(status_quo, believed_ideal, salience) + margin)
+
+    if ok(draft):
+        return draft
+    if not ok(status_quo):
+        return status_quo.copy()
+    a, b = 0.0, 1.0
+    for _ in range(60):
+        mid = 0.5 * (a + b)
+        if ok(status_quo + mid * (draft - status_quo)):
+            a = mid
+        else:
+            b = mid
+    return status_quo + a * (draft - status_quo)

@@ -1,0 +1,402 @@
+"""Scenario files: the TOML schema, `extends`, and every check a user's file must pass.
+
+The schema is pydantic with ``extra="forbid"`` so a misspelled field is an error rather than a
+silently ignored default; cross-field checks (vector lengths, member names in rivalries, ...)
+run after parsing so that each problem still names its field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import InputError, Problem
+
+PROPOSERS = ("rotating_chair", "capability_weighted", "major_powers", "random")
+DRAFTING = ("step", "setter", "compromise")
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+NonNeg = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
+
+
+class ScenarioMeta(_Strict):
+    """`[scenario]`: the name, the run length and (optionally) a file this one extends."""
+
+    name: str = Field(min_length=1)
+    meetings: int = Field(ge=1, le=100_000)
+    description: str = ""
+    extends: str | None = None
+
+
+class Space(_Strict):
+    """`[space]`: named policy dimensions and the box positions live in (unit box by default)."""
+
+    dimensions: list[str] = Field(min_length=1)
+    bounds: list[tuple[Finite, Finite]] | None = None
+
+    @field_validator("dimensions")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("dimension names must be unique")
+        if any(not d for d in v):
+            raise ValueError("dimension names must be non-empty")
+        return v
+
+
+class Rule(_Strict):
+    """`[rule]`: how votes aggregate. Unanimity is the SCO Charter's consensus (art. 16)."""
+
+    type: Literal["unanimity", "consensus_minus_one", "majority"] = "unanimity"
+    threshold: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] | None = None
+    weighted: bool = False
+
+
+class Agenda(_Strict):
+    """`[agenda]`: how many items a meeting takes up, who drafts them, which issue areas."""
+
+    items_per_meeting: int = Field(ge=1, le=10_000)
+    proposer: Literal[PROPOSERS] = "rotating_chair"  # type: ignore[valid-type]
+    issue_shares: list[NonNeg] | None = None
+    package_probability: Unit = 0.0
+    package_size: int = Field(default=2, ge=1)
+    deadlocked: Literal["drop", "carry_over"] = "drop"
+    first_chair: str | None = None
+
+
+class Negotiation(_Strict):
+    """`[negotiation]`: drafting method and the consultation that follows an objection."""
+
+    drafting: Literal[DRAFTING] = "step"  # type: ignore[valid-type]
+    max_rounds: int = Field(default=2, ge=0, le=1000)
+    concession: Unit = 0.5
+    proposal_step: Unit = 0.5
+    noise: NonNeg = 0.0
+    setter_noise: NonNeg = 0.0
+
+
+class StatusQuo(_Strict):
+    """`[status_quo]`: the starting policy, or "uniform" for a fresh random one per item."""
+
+    position: list[Finite] | Literal["uniform"]
+    drift: NonNeg = 0.0
+    fixed: bool = False
+
+
+class Member(_Strict):
+    """One `[[members]]` entry: a member state and its interests."""
+
+    name: str = Field(min_length=1)
+    name_ru: str | None = None
+    group: Literal["major", "minor"]
+    ideal: list[Finite]
+    salience: list[NonNeg]
+    capability: NonNeg
+    tolerance: NonNeg = 0.0
+
+
+class Rivalry(_Strict):
+    """One `[[rivalries]]` entry: two members, and the gain each needs to accept the other's draft."""
+
+    members: tuple[str, str]
+    intensity: NonNeg
+
+    @property
+    def key(self) -> str:
+        """The pair's name in dotted parameter paths, e.g. ``India-Pakistan``."""
+        return f"{self.members[0]}-{self.members[1]}"
+
+
+class Generate(_Strict):
+    """`[generate]`: N members with ideal points drawn uniformly in the box each replication."""
+
+    members: int = Field(ge=1, le=1000)
+    majors: int = Field(default=0, ge=0)
+    salience: NonNeg | list[NonNeg] = 1.0
+    tolerance: NonNeg = 0.0
+    major_capability: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 1.0
+
+
+class Scenario(_Strict):
+    """A whole scenario file after `extends` has been applied."""
+
+    scenario: ScenarioMeta
+    space: Space
+    rule: Rule = Rule()
+    agenda: Agenda
+    negotiation: Negotiation = Negotiation()
+    status_quo: StatusQuo
+    members: list[Member] | None = None
+    generate: Generate | None = None
+    rivalries: list[Rivalry] = []
+
+    @property
+    def n_dims(self) -> int:
+        """Number of policy dimensions."""
+        return len(self.space.dimensions)
+
+    @property
+    def bounds(self) -> list[tuple[float, float]]:
+        """Lower and upper bound per dimension (the unit box unless the file sets bounds)."""
+        return list(self.space.bounds) if self.space.bounds else [(0.0, 1.0)] * self.n_dims
+
+    @property
+    def member_names(self) -> list[str]:
+        """Names of the members, in file order (generated members get M1.. / m1.. / P1..)."""
+        if self.members is not None:
+            return [m.name for m in self.members]
+        g = self.generate
+        assert g is not None
+        if g.majors:
+            return [f"Major{i + 1}" for i in range(g.majors)] + [
+                f"Minor{i + 1}" for i in range(g.members - g.majors)
+            ]
+        return [f"P{i + 1}" for i in range(g.members)]
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _field_path(loc: tuple[Any, ...], raw: dict[str, Any]) -> str:
+    """Turn a pydantic location into a user-facing path, naming members by name."""
+    parts: list[str] = []
+    node: Any = raw
+    for key in loc:
+        if isinstance(key, int):
+            name = None
+            if isinstance(node, list) and 0 <= key < len(node) and isinstance(node[key], dict):
+                name = node[key].get("name")
+            if name and parts and parts[-1] == "members":
+                parts[-1] = f"members.{name}"
+            else:
+                parts[-1] = f"{parts[-1]}[{key}]" if parts else f"[{key}]"
+        else:
+            parts.append(str(key))
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return ".".join(parts)
+
+
+def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge a child file over its parent: tables merge, members merge by name."""
+    out = dict(parent)
+    for key, value in child.items():
+        if key == "members" and isinstance(value, list) and isinstance(out.get(key), list):
+            merged = [dict(m) for m in out[key]]
+            index = {m.get("name"): i for i, m in enumerate(merged) if isinstance(m, dict)}
+            for m in value:
+                if isinstance(m, dict) and m.get("name") in index:
+                    merged[index[m["name"]]].update(m)
+                else:
+                    merged.append(m)
+            out[key] = merged
+        elif key == "rivalries" and isinstance(value, list) and isinstance(out.get(key), list):
+            merged = [dict(r) for r in out[key]]
+            index = {
+                frozenset(r.get("members", ())): i
+                for i, r in enumerate(merged)
+                if isinstance(r, dict) and isinstance(r.get("members"), list)
+            }
+            for r in value:
+                pair = frozenset(r.get("members", ())) if isinstance(r, dict) else None
+                if pair is not None and pair in index:
+                    merged[index[pair]].update(r)
+                else:
+                    merged.append(r)
+            out[key] = merged
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML file, turning every failure into an InputError naming the file."""
+    src = str(path)
+    if not path.exists():
+        raise InputError([Problem(src, "", "no such file")])
+    if path.is_dir():
+        raise InputError([Problem(src, "", "is a directory, expected a TOML file")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(src, "", f"cannot be read as UTF-8 text ({exc})")]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError([Problem(src, "", f"not valid TOML: {exc}")]) from None
+
+
+def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a scenario file and the chain of files it `extends`, merged (child wins)."""
+    path = path.resolve() if path.exists() else path
+    raw = read_toml(path)
+    meta = raw.get("scenario")
+    parent_ref = meta.get("extends") if isinstance(meta, dict) else None
+    if parent_ref is None:
+        return raw
+    if not isinstance(parent_ref, str):
+        raise InputError([Problem(str(path), "scenario.extends", "expected a file path string")])
+    parent_path = (path.parent / parent_ref).resolve()
+    if parent_path in _seen or parent_path == path:
+        raise InputError([Problem(str(path), "scenario.extends", "files extend each other in a cycle")])
+    if not parent_path.exists():
+        raise InputError(
+            [Problem(str(path), "scenario.extends", f"extended file {parent_ref!r} does not exist")]
+        )
+    parent = load_raw(parent_path, _seen + (path,))
+    merged = _merge(parent, raw)
+    merged["scenario"] = dict(merged["scenario"])
+    merged["scenario"].pop("extends", None)
+    return merged
+
+
+def consistency_problems(s: Scenario, src: str) -> list[Problem]:
+    """Cross-field checks that a per-field schema cannot express."""
+    out: list[Problem] = []
+    d = s.n_dims
+
+    def bad(field: str, msg: str) -> None:
+        out.append(Problem(src, field, msg))
+
+    if s.space.bounds is not None:
+        if len(s.space.bounds) != d:
+            bad("space.bounds", f"expected {d} [low, high] pairs (one per dimension), got {len(s.space.bounds)}")
+        for i, (lo, hi) in enumerate(s.space.bounds):
+            if not lo < hi:
+                bad(f"space.bounds[{i}]", f"expected low < high, got [{lo}, {hi}]")
+    bounds = s.bounds if len(s.bounds) == d else [(0.0, 1.0)] * d
+
+    def check_vector(field: str, vec: list[float], inside: bool) -> None:
+        if len(vec) != d:
+            bad(field, f"expected {d} values (one per dimension {s.space.dimensions}), got {len(vec)}")
+        elif inside:
+            for k, (v, (lo, hi)) in enumerate(zip(vec, bounds)):
+                if not lo <= v <= hi:
+                    bad(f"{field}[{k}]", f"{v} lies outside the space bounds [{lo}, {hi}]")
+
+    if (s.members is None) == (s.generate is None):
+        bad("members", "give either [[members]] or [generate], exactly one of them")
+    if s.members is not None:
+        if len(s.members) < 1:
+            bad("members", "expected at least one member")
+        seen: set[str] = set()
+        for m in s.members:
+            f = f"members.{m.name}"
+            if m.name in seen:
+                bad(f"{f}.name", "member names must be unique")
+            seen.add(m.name)
+            check_vector(f"{f}.ideal", m.ideal, inside=True)
+            check_vector(f"{f}.salience", m.salience, inside=False)
+        if s.members and sum(m.capability for m in s.members) <= 0:
+            bad("members.capability", "at least one member needs a positive capability")
+    if s.generate is not None:
+        g = s.generate
+        if g.majors > g.members:
+            bad("generate.majors", f"{g.majors} majors exceed the {g.members} members")
+        if isinstance(g.salience, list) and len(g.salience) != d:
+            bad("generate.salience", f"expected one number or {d} values, got {len(g.salience)}")
+
+    if isinstance(s.status_quo.position, list):
+        check_vector("status_quo.position", s.status_quo.position, inside=True)
+
+    a = s.agenda
+    if a.issue_shares is not None:
+        if len(a.issue_shares) != d:
+            bad("agenda.issue_shares", f"expected {d} values (one per dimension), got {len(a.issue_shares)}")
+        elif sum(a.issue_shares) <= 0:
+            bad("agenda.issue_shares", "at least one share must be positive")
+    if a.package_probability > 0 and a.package_size > d:
+        bad("agenda.package_size", f"a package of {a.package_size} issue areas needs that many dimensions, the space has {d}")
+    if a.package_probability > 0 and a.package_size < 2:
+        bad("agenda.package_size", "a package bundles at least 2 issue areas")
+    names = s.member_names if (s.members is None) != (s.generate is None) else []
+    groups = (
+        [m.group for m in s.members]
+        if s.members is not None
+        else (["major"] * s.generate.majors if s.generate else [])
+    )
+    if a.first_chair is not None and names and a.first_chair not in names:
+        bad("agenda.first_chair", f"unknown member {a.first_chair!r}; members are {names}")
+    if a.proposer == "major_powers" and names and "major" not in groups:
+        bad("agenda.proposer", "'major_powers' needs at least one member with group = \"major\"")
+
+    if s.rule.type != "majority" and s.rule.threshold is not None:
+        bad("rule.threshold", f"a threshold applies only to type = \"majority\", not {s.rule.type!r}")
+    if s.rule.type != "majority" and s.rule.weighted:
+        bad("rule.weighted", f"weighting applies only to type = \"majority\", not {s.rule.type!r}")
+
+    pairs: set[frozenset[str]] = set()
+    for i, r in enumerate(s.rivalries):
+        f = f"rivalries[{i}]"
+        for who in r.members:
+            if names and who not in names:
+                bad(f"{f}.members", f"unknown member {who!r}; members are {names}")
+        if r.members[0] == r.members[1]:
+            bad(f"{f}.members", "a rivalry needs two different members")
+        pair = frozenset(r.members)
+        if pair in pairs:
+            bad(f"{f}.members", f"the pair {r.key} appears twice")
+        pairs.add(pair)
+    return out
+
+
+def parse_scenario(raw: dict[str, Any], src: str) -> Scenario:
+    """Validate a merged scenario dictionary, collecting every problem before raising."""
+    try:
+        scn = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            loc = tuple(err["loc"])
+            # Drop pydantic's union-branch tags (e.g. 'list[...]', 'literal[...]') from the path.
+            loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function"))))
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field (misspelled?)"
+            elif err["type"] == "missing":
+                msg = "required field is missing"
+            elif "input" in err and not isinstance(err["input"], (dict, list)):
+                msg = f"{msg}, got {err['input']!r}"
+            problems.append(Problem(src, _field_path(loc, raw), msg))
+        # A union may report one problem per branch: keep each (field, message) once.
+        unique = list(dict.fromkeys(problems))
+        raise InputError(unique) from None
+    problems = consistency_problems(scn, src)
+    if problems:
+        raise InputError(problems)
+    return scn
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load, merge (`extends`) and validate a scenario file; raises InputError on bad input."""
+    p = Path(path)
+    return parse_scenario(load_raw(p), str(path))
+
+
+def scenario_hash(path: str | Path) -> str:
+    """SHA-256 over the file and every file it extends, so a manifest pins the exact inputs."""
+    h = hashlib.sha256()
+    p = Path(path).resolve()
+    seen = set()
+    while p is not None and p not in seen:
+        seen.add(p)
+        data = p.read_bytes()
+        h.update(data)
+        meta = tomllib.loads(data.decode("utf-8")).get("scenario", {})
+        ext = meta.get("extends") if isinstance(meta, dict) else None
+        p = (p.parent / ext).resolve() if isinstance(ext, str) else None
+    return h.hexdigest()
+
