@@ -9,7 +9,15 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
-from .geometry import clip_to_bounds, masked_mean, weighted_distance, weighted_mean
+from .geometry import (
+    acceptance_interval_1d,
+    clip_to_bounds,
+    masked_mean,
+    nearest_in_segments,
+    passing_segments_1d,
+    weighted_distance,
+    weighted_mean,
+)
 from .rules import RuleFn
 
 
@@ -72,43 +80,6 @@ def _coordinate_slack(
     radius = weighted_distance(status_quo, ideal, salience) + margin
     off = np.where(dims, 0.0, salience * (status_quo - ideal) ** 2).sum(axis=-1)
     return np.where(radius >= 0, radius * radius - off, -1.0)
-
-
-def _interval_1d(
-    status_quo: np.ndarray, ideal: np.ndarray, salience: np.ndarray, slack: np.ndarray, j: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each member's acceptable interval on coordinate j (empty: lo > hi; unconstrained: +-inf)."""
-    w = salience[:, j]
-    x = ideal[:, j]
-    half = np.sqrt(np.where((slack >= 0) & (w > 0), slack, 0.0) / np.where(w > 0, w, 1.0))
-    lo = np.where(w > 0, x - half, -np.inf)
-    hi = np.where(w > 0, x + half, np.inf)
-    empty = slack < 0
-    return np.where(empty, np.inf, lo), np.where(empty, -np.inf, hi)
-
-
-def _best_on_line(
-    target: float, lo: np.ndarray, hi: np.ndarray, blo: float, bhi: float, passes
-) -> float | None:
-    """The point nearest ``target`` in [blo, bhi] where the rule passes, exactly (1-D)."""
-    pts = np.concatenate([lo, hi, [blo, bhi]])
-    pts = np.unique(pts[np.isfinite(pts) & (pts >= blo) & (pts <= bhi)])
-    best, best_d = None, np.inf
-
-    def consider(a: float, b: float) -> None:
-        nonlocal best, best_d
-        z = min(max(target, a), b)
-        if abs(z - target) < best_d:
-            best, best_d = z, abs(z - target)
-
-    for a in pts:  # isolated points (e.g. where closed intervals just touch)
-        if passes((lo <= a) & (a <= hi)):
-            consider(a, a)
-    for a, b in zip(pts[:-1], pts[1:]):
-        mid = 0.5 * (a + b)
-        if passes((lo <= mid) & (mid <= hi)):
-            consider(a, b)
-    return best
 
 
 def _solve_ellipsoids(
@@ -185,8 +156,9 @@ def setter_draft(
 
     if len(idx) == 1:
         j = int(idx[0])
-        lo, hi = _interval_1d(status_quo, believed_ideal, salience, slack, j)
-        z = _best_on_line(float(target[j]), lo, hi, bounds[j, 0], bounds[j, 1], passes)
+        lo, hi = acceptance_interval_1d(believed_ideal[:, j], salience[:, j], slack)
+        segments = passing_segments_1d(lo, hi, bounds[j, 0], bounds[j, 1], passes)
+        z = nearest_in_segments(float(target[j]), segments)
         out = status_quo.copy()
         if z is not None:
             out[j] = z

@@ -90,3 +90,51 @@ def clip_to_bounds(z: np.ndarray, bounds: np.ndarray) -> np.ndarray:
 def is_null_move(proposal: np.ndarray, status_quo: np.ndarray, atol: float = 1e-12) -> np.ndarray:
     """True where a draft leaves the status quo where it is (which counts as no agreement)."""
     return np.max(np.abs(np.asarray(proposal) - status_quo), axis=-1) <= atol
+
+
+def acceptance_interval_1d(
+    ideal: np.ndarray, salience: np.ndarray, slack: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each member's acceptable interval on one coordinate.
+
+    Member i accepts coordinate value z iff ``w_i (z - x_i)^2 <= slack_i``. Returns (lo, hi)
+    arrays; an empty set has lo > hi, and a member indifferent to the coordinate (w_i = 0) with
+    non-negative slack accepts the whole line (-inf, inf).
+    """
+    w = salience
+    half = np.sqrt(np.where((slack >= 0) & (w > 0), slack, 0.0) / np.where(w > 0, w, 1.0))
+    lo = np.where(w > 0, ideal - half, -np.inf)
+    hi = np.where(w > 0, ideal + half, np.inf)
+    empty = slack < 0
+    return np.where(empty, np.inf, lo), np.where(empty, -np.inf, hi)
+
+
+def passing_segments_1d(lo, hi, low_bound: float, high_bound: float, passes) -> list[tuple[float, float]]:
+    """Exact set of points in [low_bound, high_bound] where the rule passes, as closed segments.
+
+    Between consecutive interval endpoints the set of accepting members is constant, so testing
+    each gap's midpoint, and each endpoint on its own (closed intervals may touch at a point),
+    gives the set exactly for any rule. Isolated points come back as zero-length segments.
+    """
+    pts = np.concatenate([lo, hi, [low_bound, high_bound]])
+    pts = np.unique(pts[np.isfinite(pts) & (pts >= low_bound) & (pts <= high_bound)])
+    segments: list[tuple[float, float]] = []
+    for a, b in zip(pts[:-1], pts[1:]):
+        mid = 0.5 * (a + b)
+        if passes((lo <= mid) & (mid <= hi)):
+            segments.append((float(a), float(b)))
+    covered = {p for seg in segments for p in seg}
+    for a in pts:
+        if a not in covered and passes((lo <= a) & (a <= hi)):
+            segments.append((float(a), float(a)))
+    return sorted(segments)
+
+
+def nearest_in_segments(target: float, segments: list[tuple[float, float]]) -> float | None:
+    """The point of the union of ``segments`` nearest ``target`` (first such on ties); None if empty."""
+    best, best_d = None, np.inf
+    for a, b in segments:
+        z = min(max(target, a), b)
+        if abs(z - target) < best_d:
+            best, best_d = z, abs(z - target)
+    return best

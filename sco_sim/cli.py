@@ -1,0 +1,296 @@
+"""The ``sco-sim`` command line: run, compare, winset, validate.
+
+Bad input of any kind ends with one line on standard error naming the file and the field, exit
+code 2, and nothing written.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import __version__
+from .config import Config, build_config
+from .errors import InputError, Problem
+from .output import (
+    check_out_dir,
+    manifest,
+    stdout_json,
+    write_atomically,
+    write_json,
+    write_parquet,
+)
+from .runner import RunResults, run
+from .scenario import load_scenario, scenario_hash
+from .summary import compare as compare_results
+from .summary import summarize
+from .winset import winset_share
+
+out_console = Console(width=max(100, Console().width))
+err_console = Console(stderr=True)
+
+SEED = click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+                    help="Master seed; replication k uses stream k of it.")
+REPS = click.option("--replications", "-r", type=click.IntRange(min=1), default=100,
+                    show_default=True, help="Independent replications.")
+MEETINGS = click.option("--meetings", type=click.IntRange(min=1), default=None,
+                        help="Override the scenario's number of meetings.")
+OUT = click.option("--out", type=click.Path(path_type=Path), default=None,
+                   help="Folder for the tables (Parquet), summary.json and manifest.json.")
+JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+PROGRESS = click.option("--progress/--no-progress", default=None,
+                        help="Progress bar on standard error (default: when it is a terminal).")
+
+
+def load_config(path: str, meetings: int | None) -> Config:
+    """Validate a scenario file and build its numeric configuration."""
+    return build_config(load_scenario(path), meetings=meetings)
+
+
+@contextmanager
+def progress_bar(total: int, label: str, show: bool | None):
+    """Yield a callback advancing a rich progress bar (or a no-op when not shown)."""
+    if show is None:
+        show = sys.stderr.isatty()
+    if not show:
+        yield lambda k=1: None
+        return
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=err_console, transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda k=1: bar.advance(task, k)
+
+
+def simulate(config: Config, replications: int, seed: int, show: bool | None) -> RunResults:
+    """Run the replications of one configuration behind a progress bar."""
+    with progress_bar(replications, config.name, show) as advance:
+        return run(config, replications, seed, progress=advance)
+
+
+def fmt_ci(value: float, ci: list[float], digits: int = 3) -> str:
+    """``0.123 [0.110, 0.136]``."""
+    return f"{value:.{digits}f} [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
+
+
+METRIC_LABELS = {
+    "throughput": "throughput (adopted / meeting)",
+    "adoption_rate": "adoption rate",
+    "deadlock_rate": "deadlock rate",
+    "null_draft_rate": "no-draft rate",
+    "mean_rounds": "consultation rounds / item",
+}
+
+
+def metrics_table(summaries: list[dict], differences: list[dict] | None = None) -> Table:
+    """Metrics (rows) by scenario (columns), with paired differences when comparing."""
+    t = Table(title="Decisions (means per replication, 95% CI)", title_justify="left")
+    t.add_column("metric")
+    for s in summaries:
+        t.add_column(s["scenario"], justify="right")
+    for d in differences or []:
+        t.add_column(f"Δ {d['scenario']} − {d['baseline']}", justify="right")
+    t.add_row("items / run", *[f"{s['metrics']['items']:.0f}" for s in summaries],
+              *["" for _ in differences or []])
+    for key, label in METRIC_LABELS.items():
+        cells = [fmt_ci(s["metrics"][key], s["metrics"][f"{key}_ci95"]) for s in summaries]
+        cells += [fmt_ci(d[key], d[f"{key}_ci95"]) for d in differences or []]
+        t.add_row(label, *cells)
+    return t
+
+
+def members_table(summaries: list[dict]) -> Table:
+    """Who objected how often: objection and sole-veto rates per item, by scenario."""
+    t = Table(title="Objections per agenda item (at the last vote; sole = the only objector on a "
+              "failed item)", title_justify="left")
+    t.add_column("member")
+    for s in summaries:
+        t.add_column(f"{s['scenario']}\nobjects", justify="right")
+        t.add_column("sole veto", justify="right")
+    names: list[str] = []
+    for s in summaries:
+        names += [n for n in s["members"] if n not in names]
+    for name in names:
+        cells = []
+        for s in summaries:
+            m = s["members"].get(name)
+            cells += ["—", "—"] if m is None else [
+                f"{m['objection_rate']:.3f}", f"{m['sole_veto_rate']:.3f}"]
+        t.add_row(name, *cells)
+    return t
+
+
+def tables_for(results: list[RunResults]) -> dict[str, pd.DataFrame]:
+    """The tidy tables of one or more configurations, tagged with the scenario name."""
+    out: dict[str, list[pd.DataFrame]] = {"meetings": [], "members": [], "items": []}
+    for r in results:
+        for key in out:
+            df = getattr(r, key).copy()
+            df.insert(0, "scenario", r.config.name)
+            out[key].append(df)
+    return {k: pd.concat(v, ignore_index=True) for k, v in out.items()}
+
+
+def save(out: Path, results: list[RunResults], summary: dict, files: list[str], seed: int,
+         replications: int, meetings: int | None) -> None:
+    """Write tables, summary and manifest into ``out`` atomically."""
+    tables = tables_for(results)
+    scenarios = [{"path": f, "sha256": scenario_hash(f), "name": r.config.name}
+                 for f, r in zip(files, results)]
+    man = manifest(scenarios, seed, replications, meetings)
+    writers = {f"{k}.parquet": (lambda p, df=df: write_parquet(p, df)) for k, df in tables.items()}
+    writers["summary.json"] = lambda p: write_json(p, summary)
+    writers["manifest.json"] = lambda p: write_json(p, man)
+    write_atomically(out, writers)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sco-sim")
+def cli() -> None:
+    """Simulate Shanghai Cooperation Organization decisions under its consensus rule."""
+
+
+@cli.command("run")
+@click.argument("scenario", type=str)
+@REPS
+@SEED
+@MEETINGS
+@OUT
+@JSON
+@PROGRESS
+def run_cmd(scenario: str, replications: int, seed: int, meetings: int | None, out: Path | None,
+            as_json: bool, progress: bool | None) -> None:
+    """Run SCENARIO and report throughput, deadlock rate and who objected."""
+    config = load_config(scenario, meetings)
+    if out is not None:
+        check_out_dir(out)
+    results = simulate(config, replications, seed, progress)
+    summary = summarize(results)
+    if out is not None:
+        save(out, [results], summary, [scenario], seed, replications, meetings)
+    if as_json:
+        stdout_json(summary)
+        return
+    out_console.print(f"[bold]{config.name}[/bold] — {replications} replications × "
+                      f"{config.meetings} meetings × {config.items_per_meeting} items, "
+                      f"rule {config.rule}, seed {seed}")
+    out_console.print(metrics_table([summary]))
+    out_console.print(members_table([summary]))
+    if out is not None:
+        out_console.print(f"wrote {out}/ (meetings.parquet, members.parquet, items.parquet, "
+                          "summary.json, manifest.json)")
+
+
+@cli.command("compare")
+@click.argument("scenarios", nargs=-1, required=True, type=str)
+@REPS
+@SEED
+@MEETINGS
+@OUT
+@JSON
+@PROGRESS
+def compare_cmd(scenarios: tuple[str, ...], replications: int, seed: int, meetings: int | None,
+                out: Path | None, as_json: bool, progress: bool | None) -> None:
+    """Run two or more SCENARIOS on the same random numbers and compare them with the first."""
+    if len(scenarios) < 2:
+        raise InputError([Problem("compare", "SCENARIOS", "give at least two scenario files")])
+    configs = [load_config(s, meetings) for s in scenarios]
+    if out is not None:
+        check_out_dir(out)
+    results = [simulate(c, replications, seed, progress) for c in configs]
+    summary = compare_results(results)
+    if out is not None:
+        save(out, results, summary, list(scenarios), seed, replications, meetings)
+    if as_json:
+        stdout_json(summary)
+        return
+    out_console.print(f"{len(scenarios)} scenarios, {replications} replications each, seed {seed}, "
+                      "common random numbers")
+    out_console.print(metrics_table(summary["scenarios"], summary["differences"]))
+    out_console.print(members_table(summary["scenarios"]))
+
+
+@cli.command("winset")
+@click.argument("scenario", type=str)
+@click.option("--samples", type=click.IntRange(min=1), default=100_000, show_default=True,
+              help="Monte Carlo points (ignored where the share is exact).")
+@SEED
+@JSON
+def winset_cmd(scenario: str, samples: int, seed: int, as_json: bool) -> None:
+    """Share of the policy space that beats the status quo under the rule (Tsebelis's winset)."""
+    config = load_config(scenario, None)
+    res = winset_share(config, samples=samples, seed=seed)
+    payload = {
+        "scenario": config.name,
+        "rule": config.rule,
+        "winset_share": res.share,
+        "winset_share_ci95": list(res.ci95),
+        "method": res.method,
+        "samples": res.samples,
+        "seed": seed,
+    }
+    if as_json:
+        stdout_json(payload)
+        return
+    how = "exact" if res.method == "exact" else f"Monte Carlo, {samples} points, seed {seed}"
+    out_console.print(f"{config.name}: winset share {fmt_ci(res.share, list(res.ci95), 4)} "
+                      f"of the policy space under {config.rule} ({how})")
+
+
+@cli.command("validate")
+@click.argument("files", nargs=-1, required=True, type=str)
+def validate_cmd(files: tuple[str, ...]) -> None:
+    """Check scenario FILES and report every problem (exit code 2 if any)."""
+    bad = 0
+    for f in files:
+        try:
+            build_config(load_scenario(f))
+        except InputError as exc:
+            bad += 1
+            for p in exc.problems:
+                click.echo(str(p), err=True)
+        else:
+            click.echo(f"{f}: ok")
+    if bad:
+        raise click.exceptions.Exit(2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: turn every input error into one line and exit code 2."""
+    try:
+        rv = cli.main(args=argv, prog_name="sco-sim", standalone_mode=False)
+        return int(rv or 0)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except InputError as exc:
+        click.echo(f"sco-sim: error: {exc.one_line()}", err=True)
+        return 2
+    except click.ClickException as exc:
+        click.echo(f"sco-sim: error: {exc.format_message()}", err=True)
+        return 2
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("sco-sim: interrupted; nothing was written", err=True)
+        return 130
+    except Exception as exc:  # a bug, not bad input: one line unless debugging
+        if os.environ.get("SCO_SIM_DEBUG"):
+            raise
+        click.echo(f"sco-sim: internal error: {type(exc).__name__}: {exc} "
+                   "(set SCO_SIM_DEBUG=1 for a traceback)", err=True)
+        return 1
+
+
+def entry() -> None:
+    """Console-script wrapper."""
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Summaries of run results: per-run metrics, means with 95% confidence intervals, paired differences.
+
+Replications are independent, so every interval is a Student-t interval over per-replication
+values. Comparisons run every configuration on the same random streams (common random numbers)
+and take the t interval of the per-replication *differences* (a paired design), which is
+narrower than comparing two independent intervals.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .runner import RunResults
+
+RATE_METRICS = ("throughput", "adoption_rate", "deadlock_rate", "null_draft_rate", "mean_rounds")
+
+
+def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and Student-t confidence interval; a single value or no spread gives a point interval."""
+    v = np.asarray(values, dtype=float)
+    m = float(v.mean())
+    if len(v) < 2:
+        return m, m, m
+    sd = float(v.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1)) * sd / math.sqrt(len(v))
+    return m, m - half, m + half
+
+
+def per_run(results: RunResults) -> pd.DataFrame:
+    """One row per replication: totals over the run and the rates derived from them."""
+    g = results.meetings.groupby("replication")
+    runs = g[["items", "adopted", "deadlocked", "null_drafts", "rounds"]].sum()
+    runs["meetings"] = g.size()
+    runs["throughput"] = runs["adopted"] / runs["meetings"]
+    runs["adoption_rate"] = runs["adopted"] / runs["items"]
+    runs["deadlock_rate"] = runs["deadlocked"] / runs["items"]
+    runs["null_draft_rate"] = runs["null_drafts"] / runs["items"]
+    runs["mean_rounds"] = runs["rounds"] / runs["items"]
+    return runs.sort_index()
+
+
+def member_per_run(results: RunResults) -> pd.DataFrame:
+    """One row per (replication, member): objections and sole vetoes summed over the run."""
+    return (
+        results.members.groupby(["replication", "member"], sort=False)[["objections", "sole_vetoes"]]
+        .sum()
+        .reset_index()
+    )
+
+
+def summarize(results: RunResults) -> dict:
+    """The run's headline numbers: counts are means per replication; rates carry 95% CIs."""
+    runs = per_run(results)
+    metrics: dict[str, object] = {
+        "items": float(runs["items"].mean()),
+        "adopted": float(runs["adopted"].mean()),
+        "deadlocked": float(runs["deadlocked"].mean()),
+    }
+    for name in RATE_METRICS:
+        m, lo, hi = mean_ci(runs[name].to_numpy())
+        metrics[name] = m
+        metrics[f"{name}_ci95"] = [lo, hi]
+    items = runs["items"].to_numpy()
+    members: dict[str, dict] = {}
+    mr = member_per_run(results)
+    for name in results.config.names:
+        rows = mr[mr["member"] == name].set_index("replication").reindex(runs.index)
+        obj = rows["objections"].to_numpy(dtype=float)
+        sole = rows["sole_vetoes"].to_numpy(dtype=float)
+        o_rate = mean_ci(obj / items)
+        s_rate = mean_ci(sole / items)
+        members[name] = {
+            "objections": float(obj.mean()),
+            "sole_vetoes": float(sole.mean()),
+            "objection_rate": o_rate[0],
+            "objection_rate_ci95": [o_rate[1], o_rate[2]],
+            "sole_veto_rate": s_rate[0],
+            "sole_veto_rate_ci95": [s_rate[1], s_rate[2]],
+        }
+    cfg = results.config
+    return {
+        "scenario": cfg.name,
+        "replications": results.replications,
+        "seed": results.seed,
+        "meetings": cfg.meetings,
+        "items_per_meeting": cfg.items_per_meeting,
+        "rule": cfg.rule,
+        "metrics": metrics,
+        "members": members,
+        "notes": "items, adopted, deadlocked, objections and sole_vetoes are means per replication; "
+        "throughput is adopted items per meeting; rates are per agenda item; "
+        "intervals are 95% Student-t intervals over replications.",
+    }
+
+
+def compare(results: list[RunResults]) -> dict:
+    """Each configuration's summary plus paired differences against the first one.
+
+    All configurations must have been run with the same seed and number of replications, so
+    replication k of each used the same random streams.
+    """
+    base = results[0]
+    for r in results[1:]:
+        if r.seed != base.seed or r.replications != base.replications:
+            raise ValueError("comparisons need the same seed and replications for every scenario")
+    summaries = [summarize(r) for r in results]
+    base_runs = per_run(base)
+    differences = []
+    for r in results[1:]:
+        runs = per_run(r)
+        diff: dict[str, object] = {"scenario": r.config.name, "baseline": base.config.name}
+        for name in RATE_METRICS:
+            d = runs[name].to_numpy() - base_runs[name].to_numpy()
+            m, lo, hi = mean_ci(d)
+            diff[name] = m
+            diff[f"{name}_ci95"] = [lo, hi]
+        differences.append(diff)
+    return {
+        "replications": base.replications,
+        "seed": base.seed,
+        "scenarios": summaries,
+        "differences": differences,
+        "notes": "differences are (scenario - baseline) per replication under common random "
+        "numbers, with paired 95% Student-t intervals.",
+    }

@@ -1,0 +1,89 @@
+"""Winset size: the share of the policy space that beats the status quo under the rule.
+
+Tsebelis (2002) measures policy stability by the size of the winset of the status quo; with
+tolerances, a point is in the (tolerant) winset when every member whose vote the rule needs
+would accept it against the status quo. Rivalries are ignored here: they depend on who tables a
+draft, and a winset is a property of positions alone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from .config import Config
+from .geometry import acceptance_interval_1d, accepts, passing_segments_1d, weighted_distance
+from .rules import resolve, voting_weights
+from .streams import scale_to_bounds
+
+CHUNK = 50_000
+
+
+@dataclass(frozen=True)
+class WinsetResult:
+    """Winset share of the policy box, its 95% interval and how it was computed."""
+
+    share: float
+    ci95: tuple[float, float]
+    method: str  # "exact" or "monte_carlo"
+    samples: int
+
+
+def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (sound even at 0 or n successes)."""
+    if n == 0:
+        return 0.0, 1.0
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    p = successes / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def exact_share_1d(config: Config, ideal: np.ndarray, status_quo: np.ndarray) -> float:
+    """Exact winset share on a one-dimensional space, for any rule (union of intervals)."""
+    rule = resolve(config.rule)
+    weight = voting_weights(config.capability, config.weighted)
+    radius = weighted_distance(status_quo, ideal, config.salience) + config.tolerance
+    slack = np.where(radius >= 0, radius * radius, -1.0)
+    lo, hi = acceptance_interval_1d(ideal[:, 0], config.salience[:, 0], slack)
+    blo, bhi = config.bounds[0]
+    segments = passing_segments_1d(
+        lo, hi, blo, bhi, lambda a: bool(rule(a, weight, config.threshold))
+    )
+    return sum(b - a for a, b in segments) / (bhi - blo)
+
+
+def winset_share(config: Config, samples: int = 100_000, seed: int = 0) -> WinsetResult:
+    """The winset share of the scenario's status quo (expected share where members or the
+    status quo are random), exact in one dimension with fixed positions, else Monte Carlo."""
+    if config.n_dims == 1 and not config.generated and not config.uniform_status_quo:
+        share = exact_share_1d(config, config.ideal, config.status_quo)
+        return WinsetResult(share, (share, share), "exact", 0)
+
+    rule = resolve(config.rule)
+    weight = voting_weights(config.capability, config.weighted)
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+    n, d = config.n_members, config.n_dims
+    hits = 0
+    done = 0
+    while done < samples:
+        m = min(CHUNK, samples - done)
+        z = scale_to_bounds(rng.random((m, d)), config.bounds)
+        if config.generated:
+            ideal = scale_to_bounds(rng.random((m, n, d)), config.bounds)
+        else:
+            ideal = config.ideal
+        if config.uniform_status_quo:
+            q = scale_to_bounds(rng.random((m, d)), config.bounds)
+        else:
+            q = config.status_quo
+        ok = accepts(z, q, ideal, config.salience, config.tolerance)
+        hits += int(np.count_nonzero(rule(ok, weight, config.threshold)))
+        done += m
+    lo, hi = wilson_interval(hits, samples)
+    return WinsetResult(hits / samples, (lo, hi), "monte_carlo", samples)

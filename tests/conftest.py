@@ -1,0 +1,30 @@
+"""Shared fixtures: the canonical small scenarios and a helper to write scenario variants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+THREE_ON_A_LINE = SCENARIOS / "teaching" / "three_on_a_line.toml"
+SIX_RANDOM = SCENARIOS / "teaching" / "six_random_members.toml"
+
+
+@pytest.fixture
+def three_text() -> str:
+    """The issue's 1-D three-member scenario, verbatim."""
+    return THREE_ON_A_LINE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def write(tmp_path: Path):
+    """Write TOML text to a file under tmp_path and return its path."""
+
+    def _write(text: str, name: str = "scenario.toml") -> Path:
+        p = tmp_path / name
+        p.write_text(text, encoding="utf-8")
+        return p
+
+    return _write
