@@ -28,6 +28,7 @@ from .output import (
     write_json,
     write_parquet,
 )
+from .engine import run_vectorised
 from .runner import RunResults, run
 from .scenario import load_scenario, scenario_hash
 from .summary import compare as compare_results
@@ -46,6 +47,10 @@ MEETINGS = click.option("--meetings", type=click.IntRange(min=1), default=None,
 OUT = click.option("--out", type=click.Path(path_type=Path), default=None,
                    help="Folder for the tables (Parquet), summary.json and manifest.json.")
 JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+ENGINE = click.option("--engine", type=click.Choice(["vectorised", "mesa"]), default="vectorised",
+                      show_default=True,
+                      help="vectorised: numpy over replications; mesa: the reference Mesa model. "
+                      "Both give identical results.")
 PROGRESS = click.option("--progress/--no-progress", default=None,
                         help="Progress bar on standard error (default: when it is a terminal).")
 
@@ -71,10 +76,12 @@ def progress_bar(total: int, label: str, show: bool | None):
         yield lambda k=1: bar.advance(task, k)
 
 
-def simulate(config: Config, replications: int, seed: int, show: bool | None) -> RunResults:
+def simulate(config: Config, replications: int, seed: int, show: bool | None,
+             engine: str = "vectorised") -> RunResults:
     """Run the replications of one configuration behind a progress bar."""
+    runner = run_vectorised if engine == "vectorised" else run
     with progress_bar(replications, config.name, show) as advance:
-        return run(config, replications, seed, progress=advance)
+        return runner(config, replications, seed, progress=advance)
 
 
 def fmt_ci(value: float, ci: list[float], digits: int = 3) -> str:
@@ -169,14 +176,15 @@ def cli() -> None:
 @MEETINGS
 @OUT
 @JSON
+@ENGINE
 @PROGRESS
 def run_cmd(scenario: str, replications: int, seed: int, meetings: int | None, out: Path | None,
-            as_json: bool, progress: bool | None) -> None:
+            as_json: bool, engine: str, progress: bool | None) -> None:
     """Run SCENARIO and report throughput, deadlock rate and who objected."""
     config = load_config(scenario, meetings)
     if out is not None:
         check_out_dir(out)
-    results = simulate(config, replications, seed, progress)
+    results = simulate(config, replications, seed, progress, engine)
     summary = summarize(results)
     if out is not None:
         save(out, [results], summary, [scenario], seed, replications, meetings)
@@ -185,7 +193,7 @@ def run_cmd(scenario: str, replications: int, seed: int, meetings: int | None, o
         return
     out_console.print(f"[bold]{config.name}[/bold] — {replications} replications × "
                       f"{config.meetings} meetings × {config.items_per_meeting} items, "
-                      f"rule {config.rule}, seed {seed}")
+                      f"rule {config.rule}, seed {seed}, {engine} engine")
     out_console.print(metrics_table([summary]))
     out_console.print(members_table([summary]))
     if out is not None:
@@ -200,16 +208,17 @@ def run_cmd(scenario: str, replications: int, seed: int, meetings: int | None, o
 @MEETINGS
 @OUT
 @JSON
+@ENGINE
 @PROGRESS
 def compare_cmd(scenarios: tuple[str, ...], replications: int, seed: int, meetings: int | None,
-                out: Path | None, as_json: bool, progress: bool | None) -> None:
+                out: Path | None, as_json: bool, engine: str, progress: bool | None) -> None:
     """Run two or more SCENARIOS on the same random numbers and compare them with the first."""
     if len(scenarios) < 2:
         raise InputError([Problem("compare", "SCENARIOS", "give at least two scenario files")])
     configs = [load_config(s, meetings) for s in scenarios]
     if out is not None:
         check_out_dir(out)
-    results = [simulate(c, replications, seed, progress) for c in configs]
+    results = [simulate(c, replications, seed, progress, engine) for c in configs]
     summary = compare_results(results)
     if out is not None:
         save(out, results, summary, list(scenarios), seed, replications, meetings)

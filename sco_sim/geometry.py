@@ -58,6 +58,16 @@ def accepts(
 
 def masked_mean(points: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Mean of the rows of ``points`` (..., N, D) where ``mask`` (..., N) is true; NaN if none."""
+    if points.ndim == 2:
+        # One item: add only the selected rows. Skipping a row instead of adding 0.0 gives the
+        # same number (x + 0.0 == x), so this agrees with the batched branch below.
+        chosen = np.flatnonzero(mask)
+        if len(chosen) == 0:
+            return np.full(points.shape[-1], np.nan)
+        acc = points[chosen[0]].copy()
+        for i in chosen[1:]:
+            acc = acc + points[i]
+        return acc / float(len(chosen))
     acc = np.zeros(points.shape[:-2] + points.shape[-1:])
     count = np.zeros(points.shape[:-2])
     for i in range(points.shape[-2]):

@@ -1,7 +1,7 @@
 """Random numbers: one stream per replication and purpose, drawn in fixed-shape blocks.
 
 Replication k of a run seeded with ``seed`` owns the streams
-``SeedSequence(seed).spawn(R)[k].spawn(len(PURPOSES))`` (built directly from the spawn key, which
+``SeedSequence(seed).spawn(R)[k].spawn(len(PURPOSES))[j]`` (built directly from the spawn key, which
 is the same thing). Every meeting draws the same-shaped block from each stream whatever happened
 before, so (a) two configurations share their random numbers (common random numbers) and (b) an
 engine that draws all meetings at once reproduces the meeting-by-meeting model exactly.
@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-PURPOSES = ("members", "agenda", "proposer", "draft", "status_quo", "setter")
+# Each stream draws one distribution only, so an engine can take a whole run's numbers from it
+# in a single call and reshape them (numpy fills arrays in stream order).
+PURPOSES = ("members", "agenda", "proposer", "draft", "drift", "status_quo", "setter")
 
 
 def replication_streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
@@ -52,13 +54,13 @@ def draw_meeting(
     streams: dict[str, np.random.Generator], items: int, members: int, dims: int
 ) -> MeetingDraws:
     """Draw one meeting's block. Shapes depend only on the configuration, never on the run."""
-    agenda, sq = streams["agenda"], streams["status_quo"]
+    agenda = streams["agenda"]
     area_keys = agenda.random((items, dims))
     package_u = agenda.random(items)
     proposer_u = streams["proposer"].random(items)
     draft_noise = streams["draft"].standard_normal((items, dims))
-    drift = sq.standard_normal(dims)
-    sq_uniform = sq.random((items, dims))
+    drift = streams["drift"].standard_normal(dims)
+    sq_uniform = streams["status_quo"].random((items, dims))
     setter_noise = streams["setter"].standard_normal((items, members, dims))
     return MeetingDraws(area_keys, package_u, proposer_u, draft_noise, drift, sq_uniform, setter_noise)
 

@@ -1,0 +1,293 @@
+"""The vectorised engine: many replications at once in numpy arrays, exact to the Mesa model.
+
+The Mesa model (``model.py``) is the reference and the readable one. This engine runs the same
+meeting, item by item, but for a whole block of replications at once: every array gains a leading
+replication axis, and all arithmetic goes through the same functions (``geometry``, ``drafting``,
+``rules``, ``agenda``), written so that their results do not depend on that axis. Random numbers
+come from the same per-replication streams, each drawn for the whole run in one call (each stream
+holds one distribution, so this equals the model's meeting-by-meeting draws). The agenda setter
+in several dimensions solves one optimisation per item and is called item by item.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .agenda import chair, proposer_weights
+from .config import Config
+from .drafting import amend, compromise_draft, setter_draft, step_draft
+from .geometry import acceptance_margin, accepts, clip_to_bounds, is_null_move, weighted_distance
+from .rules import resolve, voting_weights
+from .runner import RunResults
+from .streams import draw_generated_ideals, replication_streams, scale_to_bounds
+
+BLOCK = 512  # replications per block: bounds memory, keeps arrays cache-friendly
+
+
+class _Draws:
+    """A block of replications' random numbers for the whole run, shape (R, M, ...)."""
+
+    def __init__(self, config: Config, seed: int, reps: range):
+        m, i, n, d = config.meetings, config.items_per_meeting, config.n_members, config.n_dims
+        streams = [replication_streams(seed, k) for k in reps]
+        r = len(streams)
+        self.ideal = (
+            np.stack([draw_generated_ideals(s, n, config.bounds) for s in streams])
+            if config.generated
+            else np.broadcast_to(np.asarray(config.ideal, dtype=float), (r, n, d))
+        )
+        agenda = np.stack([s["agenda"].random(m * (i * d + i)) for s in streams]).reshape(r, m, i * d + i)
+        self.area_keys = agenda[:, :, : i * d].reshape(r, m, i, d)
+        self.package_u = agenda[:, :, i * d :]
+        self.proposer_u = np.stack([s["proposer"].random(m * i) for s in streams]).reshape(r, m, i)
+        # Streams whose numbers the configuration multiplies by zero are not drawn at all: the
+        # streams are independent, so skipping one leaves every other number unchanged.
+        self.draft_noise = (
+            np.stack([s["draft"].standard_normal(m * i * d) for s in streams]).reshape(r, m, i, d)
+            if config.noise > 0 else None
+        )
+        self.drift = (
+            np.stack([s["drift"].standard_normal(m * d) for s in streams]).reshape(r, m, d)
+            if config.drift > 0 else None
+        )
+        self.sq_uniform = (
+            np.stack([s["status_quo"].random(m * i * d) for s in streams]).reshape(r, m, i, d)
+            if config.uniform_status_quo else None
+        )
+        self.setter_noise = (
+            np.stack([s["setter"].standard_normal(m * i * n * d) for s in streams]).reshape(r, m, i, n, d)
+            if config.drafting == "setter" and config.setter_noise > 0 else None
+        )
+
+
+def _issue_areas(keys: np.ndarray, package_u: np.ndarray, config: Config) -> np.ndarray:
+    """Vectorised :func:`sco_sim.agenda.issue_areas` over a leading replication axis."""
+    r, d = keys.shape
+    mask = np.zeros((r, d), dtype=bool)
+    if d == 1:
+        mask[:, 0] = True
+        return mask
+    shares = config.issue_shares
+    with np.errstate(divide="ignore"):
+        score = np.where(shares > 0, np.log(keys) / np.where(shares > 0, shares, 1.0), -np.inf)
+    package = package_u < config.package_probability
+    rows = np.arange(r)
+    mask[rows, np.argmax(score, axis=1)] = True
+    if package.any():
+        top = np.argsort(-score[package], axis=1, kind="stable")[:, : config.package_size]
+        pm = np.zeros((int(package.sum()), d), dtype=bool)
+        np.put_along_axis(pm, top, True, axis=1)
+        mask[package] = pm
+    return mask
+
+
+class _Tables:
+    """Collects per-meeting, per-member and per-item arrays and turns them into tidy frames."""
+
+    def __init__(self, r: int, m: int, i: int, n: int, d: int, items: bool):
+        self.adopted = np.zeros((r, m), dtype=np.int64)
+        self.nulls = np.zeros((r, m), dtype=np.int64)
+        self.rounds = np.zeros((r, m), dtype=np.int64)
+        self.carried_in = np.zeros((r, m), dtype=np.int64)
+        self.objections = np.zeros((r, m, n), dtype=np.int64)
+        self.sole = np.zeros((r, m, n), dtype=np.int64)
+        self.distance = np.zeros((r, m, n))
+        self.items = items
+        if items:
+            self.item_dims = np.zeros((r, m, i, d), dtype=bool)
+            self.item_carried = np.zeros((r, m, i), dtype=bool)
+            self.item_proposer = np.zeros((r, m, i), dtype=np.int64)
+            self.item_adopted = np.zeros((r, m, i), dtype=bool)
+            self.item_null = np.zeros((r, m, i), dtype=bool)
+            self.item_rounds = np.zeros((r, m, i), dtype=np.int64)
+            self.item_objectors = np.zeros((r, m, i, n), dtype=bool)
+
+    def frames(self, config: Config, reps: range) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        r, m = self.adopted.shape
+        n, slots = config.n_members, config.items_per_meeting
+        rep = np.asarray(reps, dtype=np.int64)
+        meet = np.arange(1, m + 1, dtype=np.int64)
+        meetings = pd.DataFrame({
+            "replication": np.repeat(rep, m),
+            "meeting": np.tile(meet, r),
+            "items": np.full(r * m, slots, dtype=np.int64),
+            "adopted": self.adopted.ravel(),
+            "deadlocked": (slots - self.adopted).ravel(),
+            "null_drafts": self.nulls.ravel(),
+            "rounds": self.rounds.ravel(),
+            "carried_in": self.carried_in.ravel(),
+        })
+        members = pd.DataFrame({
+            "replication": np.repeat(rep, m * n),
+            "meeting": np.tile(np.repeat(meet, n), r),
+            "member": np.tile(np.array(config.names, dtype=object), r * m),
+            "objections": self.objections.ravel(),
+            "sole_vetoes": self.sole.ravel(),
+            "distance_to_status_quo": self.distance.ravel(),
+        })
+        if not self.items:
+            return meetings, members, pd.DataFrame()
+        names = np.array(config.names, dtype=object)
+        dims = np.array(config.dimensions, dtype=object)
+        area_cache: dict[bytes, str] = {}
+        obj_cache: dict[bytes, str] = {}
+
+        def label(mask: np.ndarray, vocab: np.ndarray, cache: dict) -> list[str]:
+            out = []
+            for row in mask:
+                key = row.tobytes()
+                if key not in cache:
+                    cache[key] = ";".join(vocab[row]) if vocab is names else "+".join(vocab[row])
+                out.append(cache[key])
+            return out
+
+        total = r * m * slots
+        items = pd.DataFrame({
+            "replication": np.repeat(rep, m * slots),
+            "meeting": np.tile(np.repeat(meet, slots), r),
+            "item": np.tile(np.arange(1, slots + 1, dtype=np.int64), r * m),
+            "issue_area": label(self.item_dims.reshape(total, -1), dims, area_cache),
+            "carried_over": self.item_carried.ravel(),
+            "proposer": names[self.item_proposer.ravel()],
+            "adopted": self.item_adopted.ravel(),
+            "null_draft": self.item_null.ravel(),
+            "rounds": self.item_rounds.ravel(),
+            "objectors": label(self.item_objectors.reshape(total, -1), names, obj_cache),
+        })
+        return meetings, members, items
+
+
+def _run_block(config: Config, seed: int, reps: range, items: bool):
+    cfg = config
+    m_total, slots, n, d = cfg.meetings, cfg.items_per_meeting, cfg.n_members, cfg.n_dims
+    r = len(reps)
+    draws = _Draws(cfg, seed, reps)
+    ideal = draws.ideal
+    sal = cfg.salience
+    rule = resolve(cfg.rule)
+    weight = voting_weights(cfg.capability, cfg.weighted)
+    cumulative = proposer_weights(cfg.proposer, cfg.capability, cfg.groups)
+    margins = acceptance_margin(cfg.tolerance[:, None], cfg.rivalry)  # (N, N): [i, proposer]
+    rows = np.arange(r)
+    out = _Tables(r, m_total, slots, n, d, items)
+
+    q = (np.zeros((r, d)) if cfg.uniform_status_quo
+         else np.broadcast_to(np.asarray(cfg.status_quo, dtype=float), (r, d)).copy())
+    have_q = not cfg.uniform_status_quo
+    backlog = np.zeros((r, slots, d), dtype=bool)
+    backlog_n = np.zeros(r, dtype=np.int64)
+
+    for mt in range(m_total):
+        if have_q and not cfg.fixed_status_quo and cfg.drift > 0:
+            q = clip_to_bounds(q + cfg.drift * draws.drift[:, mt], cfg.bounds)
+        carried_in = backlog_n.copy()
+        out.carried_in[:, mt] = carried_in
+        failed = np.zeros((r, slots), dtype=bool)
+        dims_all = np.zeros((r, slots, d), dtype=bool)
+        for s in range(slots):
+            new_dims = _issue_areas(draws.area_keys[:, mt, s], draws.package_u[:, mt, s], cfg)
+            carried = s < carried_in
+            dims = np.where(carried[:, None], backlog[:, s], new_dims)
+            dims_all[:, s] = dims
+            if cfg.proposer == "rotating_chair":
+                proposer = np.full(r, chair(mt, cfg.chair_order, cfg.first_chair), dtype=np.int64)
+            else:
+                u = draws.proposer_u[:, mt, s]
+                proposer = np.minimum(
+                    np.searchsorted(cumulative, u * cumulative[-1], side="right"), n - 1
+                ).astype(np.int64)
+            if cfg.uniform_status_quo:
+                q = scale_to_bounds(draws.sq_uniform[:, mt, s], cfg.bounds)
+                have_q = True
+            margin = margins[:, proposer].T  # (R, N)
+            x_prop = ideal[rows, proposer]  # (R, D)
+
+            if cfg.drafting == "step":
+                noise = draws.draft_noise[:, mt, s] if draws.draft_noise is not None else np.zeros((r, d))
+                draft = step_draft(q, x_prop, dims, cfg.proposal_step, cfg.noise, noise, cfg.bounds)
+            elif cfg.drafting == "compromise":
+                draft = compromise_draft(q, ideal, sal, cfg.capability, dims)
+            else:
+                draft = np.empty((r, d))
+                for k in range(r):
+                    noise = (draws.setter_noise[k, mt, s] if draws.setter_noise is not None
+                             else np.zeros((n, d)))
+                    believed = ideal[k] + cfg.setter_noise * noise
+                    believed[proposer[k]] = ideal[k, proposer[k]]
+                    draft[k] = setter_draft(q[k], int(proposer[k]), believed, sal, margin[k],
+                                            dims[k], cfg.bounds, rule, weight, cfg.threshold)
+
+            null = is_null_move(draft, q)
+            active = ~null
+            adopted = np.zeros(r, dtype=bool)
+            objectors = np.zeros((r, n), dtype=bool)
+            rounds = np.zeros(r, dtype=np.int64)
+            for rnd in range(cfg.max_rounds + 1):
+                if not active.any():
+                    break
+                acc = accepts(draft, q, ideal, sal, margin)
+                objectors = np.where(active[:, None], ~acc, objectors)
+                passed = rule(acc, weight, cfg.threshold) & active
+                adopted |= passed
+                active &= ~passed
+                if rnd == cfg.max_rounds:
+                    break
+                amended = amend(draft, ideal, ~acc, dims, cfg.concession)
+                draft = np.where(active[:, None], amended, draft)
+                rounds += active
+                active &= ~is_null_move(draft, q)
+
+            if not cfg.fixed_status_quo and not cfg.uniform_status_quo:
+                q = np.where(adopted[:, None], draft, q)
+            failed[:, s] = ~adopted
+            n_obj = objectors.sum(axis=1)
+            out.objections[:, mt] += objectors
+            out.sole[:, mt] += objectors & ((~adopted) & (n_obj == 1))[:, None]
+            out.adopted[:, mt] += adopted
+            out.nulls[:, mt] += null
+            out.rounds[:, mt] += rounds
+            if items:
+                out.item_dims[:, mt, s] = dims
+                out.item_carried[:, mt, s] = carried
+                out.item_proposer[:, mt, s] = proposer
+                out.item_adopted[:, mt, s] = adopted
+                out.item_null[:, mt, s] = null
+                out.item_rounds[:, mt, s] = rounds
+                out.item_objectors[:, mt, s] = objectors
+
+        if cfg.carry_over:
+            order = np.argsort(~failed, axis=1, kind="stable")
+            backlog = np.take_along_axis(dims_all, order[:, :, None], axis=1)
+            backlog_n = failed.sum(axis=1)
+        out.distance[:, mt] = weighted_distance(q, ideal, sal) if have_q else np.nan
+    return out.frames(cfg, reps), q
+
+
+def run_vectorised(
+    config: Config,
+    replications: int,
+    seed: int,
+    progress: Callable[[int], None] | None = None,
+    items: bool = True,
+    first: int = 0,
+) -> RunResults:
+    """Run replications ``first .. first + replications - 1`` in blocks; same tables as ``runner.run``."""
+    parts = []
+    for start in range(first, first + replications, BLOCK):
+        reps = range(start, min(first + replications, start + BLOCK))
+        parts.append(_run_block(config, seed, reps, items)[0])
+        if progress is not None:
+            progress(len(reps))
+    meetings, members, item_frames = (pd.concat(p, ignore_index=True) for p in zip(*parts))
+    return RunResults(config, seed, replications, meetings, members, item_frames)
+
+
+def final_status_quo(config: Config, seed: int, replications: int) -> np.ndarray:
+    """Each replication's status quo after the last meeting (R, D), for exactness checks."""
+    return np.concatenate([
+        _run_block(config, seed, range(s, min(replications, s + BLOCK)), False)[1]
+        for s in range(0, replications, BLOCK)
+    ])
