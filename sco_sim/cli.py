@@ -91,38 +91,51 @@ def fmt_ci(value: float, ci: list[float], digits: int = 3) -> str:
 
 METRIC_LABELS = {
     "throughput": "throughput (adopted / meeting)",
-    "adoption_rate": "adoption rate",
     "deadlock_rate": "deadlock rate",
-    "null_draft_rate": "no-draft rate",
+    "adoption_rate": "adoption rate",
     "mean_rounds": "consultation rounds / item",
+    "null_draft_rate": "no-draft rate",
 }
 
 
-def metrics_table(summaries: list[dict], differences: list[dict] | None = None) -> Table:
-    """Metrics (rows) by scenario (columns), with paired differences when comparing."""
-    t = Table(title="Decisions (means per replication, 95% CI)", title_justify="left")
+def metrics_table(summaries: list[dict]) -> Table:
+    """One scenario: metrics as rows, each with its 95% CI."""
+    s = summaries[0]
+    t = Table(title="Decisions (means over replications, 95% CI)", title_justify="left")
     t.add_column("metric")
-    for s in summaries:
-        t.add_column(s["scenario"], justify="right")
-    for d in differences or []:
-        t.add_column(f"Δ {d['scenario']} − {d['baseline']}", justify="right")
-    t.add_row("items / run", *[f"{s['metrics']['items']:.0f}" for s in summaries],
-              *["" for _ in differences or []])
+    t.add_column(s["scenario"], justify="right")
+    t.add_row("items / run", f"{s['metrics']['items']:.0f}")
     for key, label in METRIC_LABELS.items():
-        cells = [fmt_ci(s["metrics"][key], s["metrics"][f"{key}_ci95"]) for s in summaries]
-        cells += [fmt_ci(d[key], d[f"{key}_ci95"]) for d in differences or []]
-        t.add_row(label, *cells)
+        t.add_row(label, fmt_ci(s["metrics"][key], s["metrics"][f"{key}_ci95"]))
     return t
 
 
+def comparison_tables(summary: dict) -> tuple[Table, Table]:
+    """Several scenarios: one row each, then one row per paired difference with the baseline."""
+    levels = Table(title="Decisions (means over replications, 95% CI)", title_justify="left")
+    diffs = Table(title=f"Difference from {summary['scenarios'][0]['scenario']} "
+                  "(paired, common random numbers, 95% CI)", title_justify="left")
+    for t in (levels, diffs):
+        t.add_column("scenario", max_width=28)
+        for label in METRIC_LABELS.values():
+            t.add_column(label, justify="right", max_width=16)
+    for s in summary["scenarios"]:
+        levels.add_row(s["scenario"], *[
+            f"{s['metrics'][k]:.3f}\n[{s['metrics'][k + '_ci95'][0]:.3f}, {s['metrics'][k + '_ci95'][1]:.3f}]"
+            for k in METRIC_LABELS])
+    for d in summary["differences"]:
+        diffs.add_row(d["scenario"], *[
+            f"{d[k]:+.3f}\n[{d[k + '_ci95'][0]:+.3f}, {d[k + '_ci95'][1]:+.3f}]" for k in METRIC_LABELS])
+    return levels, diffs
+
+
 def members_table(summaries: list[dict]) -> Table:
-    """Who objected how often: objection and sole-veto rates per item, by scenario."""
-    t = Table(title="Objections per agenda item (at the last vote; sole = the only objector on a "
-              "failed item)", title_justify="left")
+    """Who objected how often: objection and sole-veto rates per agenda item, by scenario."""
+    t = Table(title="Objections per agenda item: objects / sole veto (at the last vote taken; sole = "
+              "the only objector on a failed item)", title_justify="left")
     t.add_column("member")
     for s in summaries:
-        t.add_column(f"{s['scenario']}\nobjects", justify="right")
-        t.add_column("sole veto", justify="right")
+        t.add_column(s["scenario"], justify="right", max_width=18)
     names: list[str] = []
     for s in summaries:
         names += [n for n in s["members"] if n not in names]
@@ -130,8 +143,7 @@ def members_table(summaries: list[dict]) -> Table:
         cells = []
         for s in summaries:
             m = s["members"].get(name)
-            cells += ["—", "—"] if m is None else [
-                f"{m['objection_rate']:.3f}", f"{m['sole_veto_rate']:.3f}"]
+            cells.append("—" if m is None else f"{m['objection_rate']:.3f} / {m['sole_veto_rate']:.3f}")
         t.add_row(name, *cells)
     return t
 
@@ -227,7 +239,8 @@ def compare_cmd(scenarios: tuple[str, ...], replications: int, seed: int, meetin
         return
     out_console.print(f"{len(scenarios)} scenarios, {replications} replications each, seed {seed}, "
                       "common random numbers")
-    out_console.print(metrics_table(summary["scenarios"], summary["differences"]))
+    for table in comparison_tables(summary):
+        out_console.print(table)
     out_console.print(members_table(summary["scenarios"]))
 
 

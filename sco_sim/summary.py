@@ -43,6 +43,23 @@ def per_run(results: RunResults) -> pd.DataFrame:
     return runs.sort_index()
 
 
+def run_table(results: RunResults) -> pd.DataFrame:
+    """Run-level rows for sweeps: one per replication, rates plus each member's counts.
+
+    Columns: replication, items, adopted, deadlocked, null_drafts, rounds, meetings, throughput,
+    adoption_rate, deadlock_rate, null_draft_rate, mean_rounds, then ``objections.<member>`` and
+    ``sole_vetoes.<member>`` for every member (run totals).
+    """
+    runs = per_run(results).reset_index()
+    mr = member_per_run(results)
+    wide = mr.pivot(index="replication", columns="member", values=["objections", "sole_vetoes"])
+    wide = wide.reindex(columns=pd.MultiIndex.from_product(
+        [["objections", "sole_vetoes"], list(results.config.names)]))
+    wide.columns = [f"{a}.{b}" for a, b in wide.columns]
+    out = runs.merge(wide.reset_index(), on="replication", how="left")
+    return out.astype({c: "int64" for c in wide.columns})
+
+
 def member_per_run(results: RunResults) -> pd.DataFrame:
     """One row per (replication, member): objections and sole vetoes summed over the run."""
     return (
