@@ -19,48 +19,74 @@ import pandas as pd
 from .agenda import chair, proposer_weights
 from .config import Config
 from .drafting import amend, compromise_draft, setter_draft, step_draft
-from .geometry import acceptance_margin, accepts, clip_to_bounds, is_null_move, weighted_distance
+from .geometry import (
+    acceptance_margin,
+    accepts_given,
+    clip_to_bounds,
+    is_null_move,
+    weighted_distance,
+)
 from .rules import resolve, voting_weights
 from .runner import RunResults
-from .streams import draw_generated_ideals, replication_streams, scale_to_bounds
+from .streams import PURPOSES, draw_generated_ideals, replication_streams, scale_to_bounds
 
-BLOCK = 512  # replications per block: bounds memory, keeps arrays cache-friendly
+BLOCK = 1024  # replications per block: bounds memory (~100 MB at 50 meetings), amortises numpy overhead
 
 
 class _Draws:
-    """A block of replications' random numbers for the whole run, shape (R, M, ...)."""
+    """A block of replications' random numbers for the whole run, shape (R, M, ...).
+
+    Streams whose numbers the configuration never uses (e.g. draft noise when ``noise = 0``) are
+    not built at all: streams are independent, so skipping one leaves every other number as the
+    Mesa model sees it.
+    """
 
     def __init__(self, config: Config, seed: int, reps: range):
         m, i, n, d = config.meetings, config.items_per_meeting, config.n_members, config.n_dims
-        streams = [replication_streams(seed, k) for k in reps]
-        r = len(streams)
+        r = len(reps)
+        need = {
+            "members": config.generated,
+            "agenda": True,
+            "proposer": config.proposer != "rotating_chair",
+            "draft": config.drafting == "step" and config.noise > 0,
+            "drift": config.drift > 0 and not config.fixed_status_quo,
+            "status_quo": config.uniform_status_quo,
+            "setter": config.drafting == "setter" and config.setter_noise > 0,
+        }
+        purposes = tuple(p for p in PURPOSES if need[p])
+        streams = [replication_streams(seed, k, purposes) for k in reps]
+
+        def fill(purpose: str, per_rep: int, normal: bool) -> np.ndarray | None:
+            if not need[purpose]:
+                return None
+            out = np.empty((r, per_rep))
+            for k, st in enumerate(streams):
+                gen = st[purpose]
+                if normal:
+                    gen.standard_normal(out=out[k])
+                else:
+                    gen.random(out=out[k])
+            return out
+
+        # Fixed members: one (N, D) array shared by every replication (broadcast in arithmetic).
         self.ideal = (
-            np.stack([draw_generated_ideals(s, n, config.bounds) for s in streams])
+            np.stack([draw_generated_ideals(st, n, config.bounds) for st in streams])
             if config.generated
-            else np.broadcast_to(np.asarray(config.ideal, dtype=float), (r, n, d))
+            else np.asarray(config.ideal, dtype=float)
         )
-        agenda = np.stack([s["agenda"].random(m * (i * d + i)) for s in streams]).reshape(r, m, i * d + i)
+        agenda = fill("agenda", m * (i * d + i), False).reshape(r, m, i * d + i)
         self.area_keys = agenda[:, :, : i * d].reshape(r, m, i, d)
         self.package_u = agenda[:, :, i * d :]
-        self.proposer_u = np.stack([s["proposer"].random(m * i) for s in streams]).reshape(r, m, i)
-        # Streams whose numbers the configuration multiplies by zero are not drawn at all: the
-        # streams are independent, so skipping one leaves every other number unchanged.
-        self.draft_noise = (
-            np.stack([s["draft"].standard_normal(m * i * d) for s in streams]).reshape(r, m, i, d)
-            if config.noise > 0 else None
-        )
-        self.drift = (
-            np.stack([s["drift"].standard_normal(m * d) for s in streams]).reshape(r, m, d)
-            if config.drift > 0 else None
-        )
-        self.sq_uniform = (
-            np.stack([s["status_quo"].random(m * i * d) for s in streams]).reshape(r, m, i, d)
-            if config.uniform_status_quo else None
-        )
-        self.setter_noise = (
-            np.stack([s["setter"].standard_normal(m * i * n * d) for s in streams]).reshape(r, m, i, n, d)
-            if config.drafting == "setter" and config.setter_noise > 0 else None
-        )
+        proposer = fill("proposer", m * i, False)
+        self.proposer_u = None if proposer is None else proposer.reshape(r, m, i)
+        noise = fill("draft", m * i * d, True)
+        self.draft_noise = None if noise is None else noise.reshape(r, m, i, d)
+        drift = fill("drift", m * d, True)
+        self.drift = None if drift is None else drift.reshape(r, m, d)
+        sq = fill("status_quo", m * i * d, False)
+        self.sq_uniform = None if sq is None else sq.reshape(r, m, i, d)
+        setter = fill("setter", m * i * n * d, True)
+        self.setter_noise = None if setter is None else setter.reshape(r, m, i, n, d)
 
 
 def _issue_areas(keys: np.ndarray, package_u: np.ndarray, config: Config) -> np.ndarray:
@@ -203,7 +229,7 @@ def _run_block(config: Config, seed: int, reps: range, items: bool):
                 q = scale_to_bounds(draws.sq_uniform[:, mt, s], cfg.bounds)
                 have_q = True
             margin = margins[:, proposer].T  # (R, N)
-            x_prop = ideal[rows, proposer]  # (R, D)
+            x_prop = ideal[rows, proposer] if ideal.ndim == 3 else ideal[proposer]  # (R, D)
 
             if cfg.drafting == "step":
                 noise = draws.draft_noise[:, mt, s] if draws.draft_noise is not None else np.zeros((r, d))
@@ -215,30 +241,47 @@ def _run_block(config: Config, seed: int, reps: range, items: bool):
                 for k in range(r):
                     noise = (draws.setter_noise[k, mt, s] if draws.setter_noise is not None
                              else np.zeros((n, d)))
-                    believed = ideal[k] + cfg.setter_noise * noise
-                    believed[proposer[k]] = ideal[k, proposer[k]]
+                    ideal_k = ideal[k] if ideal.ndim == 3 else ideal
+                    believed = ideal_k + cfg.setter_noise * noise
+                    believed[proposer[k]] = ideal_k[proposer[k]]
                     draft[k] = setter_draft(q[k], int(proposer[k]), believed, sal, margin[k],
                                             dims[k], cfg.bounds, rule, weight, cfg.threshold)
 
             null = is_null_move(draft, q)
-            active = ~null
             adopted = np.zeros(r, dtype=bool)
             objectors = np.zeros((r, n), dtype=bool)
             rounds = np.zeros(r, dtype=np.int64)
-            for rnd in range(cfg.max_rounds + 1):
-                if not active.any():
-                    break
-                acc = accepts(draft, q, ideal, sal, margin)
-                objectors = np.where(active[:, None], ~acc, objectors)
-                passed = rule(acc, weight, cfg.threshold) & active
-                adopted |= passed
-                active &= ~passed
-                if rnd == cfg.max_rounds:
-                    break
-                amended = amend(draft, ideal, ~acc, dims, cfg.concession)
-                draft = np.where(active[:, None], amended, draft)
-                rounds += active
-                active &= ~is_null_move(draft, q)
+            # Consultation on the replications still negotiating only (``live`` indexes them).
+            live = np.flatnonzero(~null)
+            if len(live):
+                ideal_l = ideal[live] if ideal.ndim == 3 else ideal
+                q_l, margin_l, dims_l, draft_l = q[live], margin[live], dims[live], draft[live]
+                dq_l = weighted_distance(q_l, ideal_l, sal)
+                for rnd in range(cfg.max_rounds + 1):
+                    acc = accepts_given(draft_l, dq_l, ideal_l, sal, margin_l)
+                    objectors[live] = ~acc
+                    passed = rule(acc, weight, cfg.threshold)
+                    adopted[live[passed]] = True
+                    draft[live] = draft_l
+                    if rnd == cfg.max_rounds:
+                        break
+                    keep = ~passed
+                    live, q_l, margin_l, dims_l, draft_l, dq_l, acc = (
+                        live[keep], q_l[keep], margin_l[keep], dims_l[keep], draft_l[keep],
+                        dq_l[keep], acc[keep])
+                    ideal_l = ideal_l[keep] if ideal.ndim == 3 else ideal
+                    if not len(live):
+                        break
+                    draft_l = amend(draft_l, ideal_l, ~acc, dims_l, cfg.concession)
+                    rounds[live] += 1
+                    draft[live] = draft_l
+                    moving = ~is_null_move(draft_l, q_l)
+                    live, q_l, margin_l, dims_l, draft_l, dq_l = (
+                        live[moving], q_l[moving], margin_l[moving], dims_l[moving],
+                        draft_l[moving], dq_l[moving])
+                    ideal_l = ideal_l[moving] if ideal.ndim == 3 else ideal
+                    if not len(live):
+                        break
 
             if not cfg.fixed_status_quo and not cfg.uniform_status_quo:
                 q = np.where(adopted[:, None], draft, q)

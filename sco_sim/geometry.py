@@ -18,7 +18,8 @@ def weighted_distance(z: np.ndarray, ideal: np.ndarray, salience: np.ndarray) ->
     spatial preferences follow Tsebelis (2002) with per-dimension salience weights.
     """
     diff = np.asarray(z)[..., None, :] - ideal
-    term = salience * diff * diff
+    term = salience * diff
+    term *= diff  # (w * diff) * diff, in place: the same rounding as ``salience * diff * diff``
     acc = term[..., 0]
     for k in range(1, term.shape[-1]):
         acc = acc + term[..., k]
@@ -56,9 +57,17 @@ def accepts(
     )
 
 
+def accepts_given(
+    proposal: np.ndarray, status_quo_distance: np.ndarray, ideal: np.ndarray, salience: np.ndarray,
+    margin: np.ndarray,
+) -> np.ndarray:
+    """:func:`accepts` with each member's distance to the status quo computed once per item."""
+    return weighted_distance(proposal, ideal, salience) <= status_quo_distance + margin
+
+
 def masked_mean(points: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Mean of the rows of ``points`` (..., N, D) where ``mask`` (..., N) is true; NaN if none."""
-    if points.ndim == 2:
+    if points.ndim == 2 and mask.ndim == 1:
         # One item: add only the selected rows. Skipping a row instead of adding 0.0 gives the
         # same number (x + 0.0 == x), so this agrees with the batched branch below.
         chosen = np.flatnonzero(mask)
@@ -68,8 +77,9 @@ def masked_mean(points: np.ndarray, mask: np.ndarray) -> np.ndarray:
         for i in chosen[1:]:
             acc = acc + points[i]
         return acc / float(len(chosen))
-    acc = np.zeros(points.shape[:-2] + points.shape[-1:])
-    count = np.zeros(points.shape[:-2])
+    batch = np.broadcast_shapes(points.shape[:-2], mask.shape[:-1])
+    acc = np.zeros(batch + points.shape[-1:])
+    count = np.zeros(batch)
     for i in range(points.shape[-2]):
         m = mask[..., i]
         acc = acc + np.where(m[..., None], points[..., i, :], 0.0)

@@ -18,13 +18,19 @@ import numpy as np
 PURPOSES = ("members", "agenda", "proposer", "draft", "drift", "status_quo", "setter")
 
 
-def replication_streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
-    """The independent generators of one replication, one per purpose."""
+def replication_streams(
+    seed: int, replication: int, purposes: tuple[str, ...] = PURPOSES
+) -> dict[str, np.random.Generator]:
+    """The independent generators of one replication, one per purpose (or only those asked for).
+
+    A purpose's stream is the same whichever others are built: its spawn key is its index in
+    :data:`PURPOSES`.
+    """
     return {
         purpose: np.random.Generator(
-            np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, j)))
+            np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, PURPOSES.index(purpose))))
         )
-        for j, purpose in enumerate(PURPOSES)
+        for purpose in purposes
     }
 
 
