@@ -100,7 +100,8 @@ def build_config(s: Scenario, meetings: int | None = None) -> Config:
         tolerance = np.full(n, g.tolerance)
         russian = [None] * n
     capability = cap / cap.sum()
-    order = _chair_order(names, russian)
+    # Generated members have no Russian names: they take the chair in file order.
+    order = tuple(range(n)) if s.members is None else _chair_order(names, russian)
     first = 0
     if s.agenda.first_chair is not None:
         first = order.index(names.index(s.agenda.first_chair))

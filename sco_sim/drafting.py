@@ -160,9 +160,14 @@ def setter_draft(
         segments = passing_segments_1d(lo, hi, bounds[j, 0], bounds[j, 1], passes)
         z = nearest_in_segments(float(target[j]), segments)
         out = status_quo.copy()
-        if z is not None:
-            out[j] = z
-        return _pull_back(out, status_quo, believed_ideal, salience, margin, passes)
+        if z is None:
+            return out
+        out[j] = z
+        # Fall back toward the middle of the chosen segment: inside the winset even when the
+        # status quo is not (a rival's draft must beat it by the rivalry's intensity).
+        anchor = status_quo.copy()
+        anchor[j] = next(0.5 * (a + b) for a, b in segments if a <= z <= b)
+        return _pull_back(out, anchor, status_quo, believed_ideal, salience, margin, passes)
 
     # Several coordinates: choose whom to satisfy.
     off_target = weighted_distance(target, believed_ideal, salience)
@@ -173,7 +178,8 @@ def setter_draft(
     for i in np.argsort(cost, kind="stable"):
         if passes(coalition):
             break
-        coalition[i] = True
+        if slack[i] >= 0:  # a member no draft on these issue areas can satisfy is left out
+            coalition[i] = True
     if not passes(coalition) or np.any(slack[coalition] < 0):
         return status_quo.copy()
     members = np.flatnonzero(coalition)
@@ -195,30 +201,31 @@ def setter_draft(
         )
     out = status_quo.copy()
     out[idx] = z_sub
-    return _pull_back(out, status_quo, believed_ideal, salience, margin, passes)
+    return _pull_back(out, status_quo, status_quo, believed_ideal, salience, margin, passes)
 
 
-def _pull_back(draft, status_quo, believed_ideal, salience, margin, passes) -> np.ndarray:
+def _pull_back(draft, anchor, status_quo, believed_ideal, salience, margin, passes) -> np.ndarray:
     """Make sure the setter believes its draft passes, despite rounding in the geometry.
 
-    Acceptance sets are convex and contain the status quo (for non-negative margins), so the
-    members accepting ``q + t (draft - q)`` only shrink as t grows: bisection on t finds the
-    furthest point on the segment that still passes. A rounding error costs ~1e-16 of movement.
+    ``anchor`` is a point believed to pass (the status quo, or the middle of the winning segment
+    in 1-D). Acceptance sets are convex, so along the segment from the anchor to the draft the
+    members accepting only drop out: bisection finds the furthest point that still passes. A
+    rounding error costs ~1e-16 of movement. If not even the anchor passes, the status quo stays.
     """
+    dq = weighted_distance(status_quo, believed_ideal, salience) + margin
 
     def ok(z: np.ndarray) -> bool:
-        return passes(weighted_distance(z, believed_ideal, salience)
-                      <= weighted_distance(status_quo, believed_ideal, salience) + margin)
+        return passes(weighted_distance(z, believed_ideal, salience) <= dq)
 
     if ok(draft):
         return draft
-    if not ok(status_quo):
+    if not ok(anchor):
         return status_quo.copy()
     a, b = 0.0, 1.0
     for _ in range(60):
         mid = 0.5 * (a + b)
-        if ok(status_quo + mid * (draft - status_quo)):
+        if ok(anchor + mid * (draft - anchor)):
             a = mid
         else:
             b = mid
-    return status_quo + a * (draft - status_quo)
+    return anchor + a * (draft - anchor)

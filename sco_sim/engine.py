@@ -256,9 +256,10 @@ def _run_block(config: Config, seed: int, reps: range, items: bool):
             if len(live):
                 ideal_l = ideal[live] if ideal.ndim == 3 else ideal
                 q_l, margin_l, dims_l, draft_l = q[live], margin[live], dims[live], draft[live]
+                prop_l = proposer[live]
                 dq_l = weighted_distance(q_l, ideal_l, sal)
+                acc = accepts_given(draft_l, dq_l, ideal_l, sal, margin_l)
                 for rnd in range(cfg.max_rounds + 1):
-                    acc = accepts_given(draft_l, dq_l, ideal_l, sal, margin_l)
                     objectors[live] = ~acc
                     passed = rule(acc, weight, cfg.threshold)
                     adopted[live[passed]] = True
@@ -266,22 +267,24 @@ def _run_block(config: Config, seed: int, reps: range, items: bool):
                     if rnd == cfg.max_rounds:
                         break
                     keep = ~passed
-                    live, q_l, margin_l, dims_l, draft_l, dq_l, acc = (
+                    live, q_l, margin_l, dims_l, draft_l, dq_l, acc, prop_l = (
                         live[keep], q_l[keep], margin_l[keep], dims_l[keep], draft_l[keep],
-                        dq_l[keep], acc[keep])
+                        dq_l[keep], acc[keep], prop_l[keep])
                     ideal_l = ideal_l[keep] if ideal.ndim == 3 else ideal
                     if not len(live):
                         break
-                    draft_l = amend(draft_l, ideal_l, ~acc, dims_l, cfg.concession)
-                    rounds[live] += 1
-                    draft[live] = draft_l
-                    moving = ~is_null_move(draft_l, q_l)
-                    live, q_l, margin_l, dims_l, draft_l, dq_l = (
-                        live[moving], q_l[moving], margin_l[moving], dims_l[moving],
-                        draft_l[moving], dq_l[moving])
-                    ideal_l = ideal_l[moving] if ideal.ndim == 3 else ideal
+                    amended = amend(draft_l, ideal_l, ~acc, dims_l, cfg.concession)
+                    acc_amended = accepts_given(amended, dq_l, ideal_l, sal, margin_l)
+                    # Go on only where the concessions still move the status quo and the
+                    # proposer would itself accept the amended text (otherwise it withdraws).
+                    go = ~is_null_move(amended, q_l) & acc_amended[np.arange(len(live)), prop_l]
+                    live, q_l, margin_l, dims_l, draft_l, dq_l, acc, prop_l = (
+                        live[go], q_l[go], margin_l[go], dims_l[go], amended[go], dq_l[go],
+                        acc_amended[go], prop_l[go])
+                    ideal_l = ideal_l[go] if ideal.ndim == 3 else ideal
                     if not len(live):
                         break
+                    rounds[live] += 1
 
             if not cfg.fixed_status_quo and not cfg.uniform_status_quo:
                 q = np.where(adopted[:, None], draft, q)

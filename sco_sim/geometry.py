@@ -122,7 +122,8 @@ def acceptance_interval_1d(
     non-negative slack accepts the whole line (-inf, inf).
     """
     w = salience
-    half = np.sqrt(np.where((slack >= 0) & (w > 0), slack, 0.0) / np.where(w > 0, w, 1.0))
+    with np.errstate(over="ignore"):  # a vanishing salience gives an unbounded (inf) interval
+        half = np.sqrt(np.where((slack >= 0) & (w > 0), slack, 0.0) / np.where(w > 0, w, 1.0))
     lo = np.where(w > 0, ideal - half, -np.inf)
     hi = np.where(w > 0, ideal + half, np.inf)
     empty = slack < 0

@@ -100,18 +100,22 @@ class SCOModel(mesa.Model):
         objectors = np.zeros(cfg.n_members, dtype=bool)
         adopted = False
         null = bool(is_null_move(draft, q))
-        while not null:
-            accept = accepts(draft, q, self.ideal, self.salience, margin)
+        accept = None if null else accepts(draft, q, self.ideal, self.salience, margin)
+        while accept is not None:
             objectors = ~accept
             if self.rule(accept, self.weight, cfg.threshold):
                 adopted = True
                 break
             if rounds == cfg.max_rounds:
                 break
-            draft = amend(draft, self.ideal, objectors, dims, cfg.concession)
+            amended = amend(draft, self.ideal, objectors, dims, cfg.concession)
+            if is_null_move(amended, q):
+                break  # the concessions would give back the status quo: the objection stands
+            accept_amended = accepts(amended, q, self.ideal, self.salience, margin)
+            if not accept_amended[proposer]:
+                break  # the proposer withdraws rather than table a text it would itself oppose
+            draft, accept = amended, accept_amended
             rounds += 1
-            if is_null_move(draft, q):
-                break  # the amendments have given back the status quo: the objection stands
         if adopted and not cfg.fixed_status_quo and not cfg.uniform_status_quo:
             self.status_quo = draft
         return ItemResult(proposer, dims, adopted, null, rounds, objectors, draft)
