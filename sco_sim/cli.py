@@ -33,7 +33,7 @@ from .runner import RunResults, run
 from .scenario import load_scenario, scenario_hash
 from .summary import compare as compare_results
 from .summary import summarize
-from .winset import winset_share
+from .winset import shares_by_dimension, winset_share
 
 out_console = Console(width=max(100, Console().width))
 err_console = Console(stderr=True)
@@ -262,6 +262,7 @@ def winset_cmd(scenario: str, samples: int, seed: int, as_json: bool) -> None:
         "method": res.method,
         "samples": res.samples,
         "seed": seed,
+        "winset_share_by_dimension": shares_by_dimension(config),
     }
     if as_json:
         stdout_json(payload)
@@ -269,6 +270,15 @@ def winset_cmd(scenario: str, samples: int, seed: int, as_json: bool) -> None:
     how = "exact" if res.method == "exact" else f"Monte Carlo, {samples} points, seed {seed}"
     out_console.print(f"{config.name}: winset share {fmt_ci(res.share, list(res.ci95), 4)} "
                       f"of the policy space under {config.rule} ({how})")
+    by_dim = payload["winset_share_by_dimension"]
+    if by_dim and config.n_dims > 1:
+        t = Table(title="Exact winset share along each issue area (a single-issue item moves the "
+                  "status quo along one line)", title_justify="left")
+        t.add_column("issue area")
+        t.add_column("share of its range", justify="right")
+        for name, share in by_dim.items():
+            t.add_row(name, f"{share:.4f}")
+        out_console.print(t)
 
 
 @cli.command("validate")

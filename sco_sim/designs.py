@@ -118,19 +118,28 @@ def sobol(ranges: Ranges, n: int, seed: int, calc_second_order: bool = True
     return scale(x, ranges), problem
 
 
-def morris(ranges: Ranges, n: int, seed: int, levels: int = 4
-           ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Morris's elementary-effects design: ``n`` trajectories of ``D + 1`` points on a ``levels`` grid."""
+def morris_unit(num_vars: int, n: int, seed: int, levels: int = 4) -> np.ndarray:
+    """SALib's Morris trajectories in the unit cube, shape ``(n (D + 1), D)``.
+
+    The analysis reads which coordinate moved up or down between consecutive points from this
+    matrix; the integer rounding of :func:`scale` can merge two grid levels, so it needs these.
+    """
     from SALib.sample import morris as salib_morris
 
-    problem = salib_problem(ranges)
     if n < 1:
         raise ValueError("a Morris design needs n >= 1 trajectories")
     if levels < 2:
         raise ValueError("a Morris design needs levels >= 2")
-    unit = {"num_vars": problem["num_vars"], "names": problem["names"],
-            "bounds": [[0.0, 1.0]] * problem["num_vars"]}
-    x = salib_morris.sample(unit, n, num_levels=levels, seed=seed)
+    unit = {"num_vars": num_vars, "names": [f"x{i}" for i in range(num_vars)],
+            "bounds": [[0.0, 1.0]] * num_vars}
+    return salib_morris.sample(unit, n, num_levels=levels, seed=seed)
+
+
+def morris(ranges: Ranges, n: int, seed: int, levels: int = 4
+           ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Morris's elementary-effects design: ``n`` trajectories of ``D + 1`` points on a ``levels`` grid."""
+    problem = salib_problem(ranges)
+    x = morris_unit(problem["num_vars"], n, seed, levels)
     problem["num_levels"] = levels
     return scale(x, ranges), problem
 

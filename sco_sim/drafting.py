@@ -12,6 +12,7 @@ from scipy.optimize import minimize
 from .geometry import (
     acceptance_interval_1d,
     clip_to_bounds,
+    coordinate_slack,
     masked_mean,
     nearest_in_segments,
     passing_segments_1d,
@@ -62,24 +63,6 @@ def amend(
 
 
 # --------------------------------------------------------------------------- agenda setter
-
-
-def _coordinate_slack(
-    status_quo: np.ndarray,
-    ideal: np.ndarray,
-    salience: np.ndarray,
-    margin: np.ndarray,
-    dims: np.ndarray,
-) -> np.ndarray:
-    """Squared weighted radius left for the item's coordinates in each member's acceptance set.
-
-    Member i accepts z iff ``d_i(z) <= d_i(q) + margin_i``. With the other coordinates held at
-    the status quo this is ``sum_{d in dims} w_id (z_d - x_id)^2 <= slack_i``. A negative slack
-    means no draft on these issue areas can satisfy member i.
-    """
-    radius = weighted_distance(status_quo, ideal, salience) + margin
-    off = np.where(dims, 0.0, salience * (status_quo - ideal) ** 2).sum(axis=-1)
-    return np.where(radius >= 0, radius * radius - off, -1.0)
 
 
 def _solve_ellipsoids(
@@ -147,7 +130,7 @@ def setter_draft(
     satisfies that coalition exactly. Returns the status quo when nothing acceptable moves it.
     """
     target = np.where(dims, believed_ideal[proposer], status_quo)
-    slack = _coordinate_slack(status_quo, believed_ideal, salience, margin, dims)
+    slack = coordinate_slack(status_quo, believed_ideal, salience, margin, dims)
     idx = np.flatnonzero(dims)
     n = len(slack)
 

@@ -159,3 +159,21 @@ def nearest_in_segments(target: float, segments: list[tuple[float, float]]) -> f
         if abs(z - target) < best_d:
             best, best_d = z, abs(z - target)
     return best
+
+
+def coordinate_slack(
+    status_quo: np.ndarray,
+    ideal: np.ndarray,
+    salience: np.ndarray,
+    margin: np.ndarray,
+    dims: np.ndarray,
+) -> np.ndarray:
+    """Squared weighted radius left for the coordinates ``dims`` in each member's acceptance set.
+
+    Member i accepts z iff ``d_i(z) <= d_i(q) + margin_i``. With the other coordinates held at
+    the status quo this is ``sum_{d in dims} w_id (z_d - x_id)^2 <= slack_i``. A negative slack
+    means no draft on these issue areas can satisfy member i.
+    """
+    radius = weighted_distance(status_quo, ideal, salience) + margin
+    off = np.where(dims, 0.0, salience * (status_quo - ideal) ** 2).sum(axis=-1)
+    return np.where(radius >= 0, radius * radius - off, -1.0)

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import stats
 
 from .config import Config
-from .geometry import acceptance_interval_1d, accepts, passing_segments_1d, weighted_distance
+from .geometry import acceptance_interval_1d, accepts, coordinate_slack, passing_segments_1d
 from .rules import resolve, voting_weights
 from .streams import scale_to_bounds
 
@@ -44,18 +44,39 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float,
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def exact_share_1d(config: Config, ideal: np.ndarray, status_quo: np.ndarray) -> float:
-    """Exact winset share on a one-dimensional space, for any rule (union of intervals)."""
+def line_share(config: Config, ideal: np.ndarray, status_quo: np.ndarray, j: int) -> float:
+    """Exact winset share on the line through the status quo along dimension j.
+
+    The other coordinates stay at the status quo, as they do for a single-issue agenda item, so
+    this is the share of issue area j's range that an item on j could move the status quo to.
+    In a one-dimensional space it is the winset share itself.
+    """
     rule = resolve(config.rule)
     weight = voting_weights(config.capability, config.weighted)
-    radius = weighted_distance(status_quo, ideal, config.salience) + config.tolerance
-    slack = np.where(radius >= 0, radius * radius, -1.0)
-    lo, hi = acceptance_interval_1d(ideal[:, 0], config.salience[:, 0], slack)
-    blo, bhi = config.bounds[0]
+    dims = np.zeros(config.n_dims, dtype=bool)
+    dims[j] = True
+    slack = coordinate_slack(status_quo, ideal, config.salience, config.tolerance, dims)
+    lo, hi = acceptance_interval_1d(ideal[:, j], config.salience[:, j], slack)
+    blo, bhi = config.bounds[j]
     segments = passing_segments_1d(
         lo, hi, blo, bhi, lambda a: bool(rule(a, weight, config.threshold))
     )
     return sum(b - a for a, b in segments) / (bhi - blo)
+
+
+def exact_share_1d(config: Config, ideal: np.ndarray, status_quo: np.ndarray) -> float:
+    """Exact winset share on a one-dimensional space, for any rule (union of intervals)."""
+    return line_share(config, ideal, status_quo, 0)
+
+
+def shares_by_dimension(config: Config) -> dict[str, float] | None:
+    """Exact per-issue-area winset shares (lines through the status quo); None if positions are random."""
+    if config.generated or config.uniform_status_quo:
+        return None
+    return {
+        name: line_share(config, config.ideal, config.status_quo, j)
+        for j, name in enumerate(config.dimensions)
+    }
 
 
 def winset_share(config: Config, samples: int = 100_000, seed: int = 0) -> WinsetResult:
