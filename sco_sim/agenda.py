@@ -16,19 +16,30 @@ def pick_index(u: float, cumulative: np.ndarray) -> int:
     return min(idx, len(cumulative) - 1)
 
 
-def chair(meeting: int, chair_order: tuple[int, ...], first_chair: int) -> int:
-    """The member chairing a meeting: the SCO rotates the chair in Russian alphabetical order."""
-    return chair_order[(first_chair + meeting) % len(chair_order)]
+def chair(
+    meeting: int, chair_order: tuple[int, ...], first_chair: int, present: np.ndarray | None = None
+) -> int:
+    """The member chairing a (0-based) meeting: the SCO rotates the chair in Russian alphabetical
+    order, starting from ``first_chair``; members that have not yet joined are skipped."""
+    n = len(chair_order)
+    rotation = [chair_order[(first_chair + j) % n] for j in range(n)]
+    if present is not None:
+        rotation = [i for i in rotation if present[i]]
+    return rotation[meeting % len(rotation)]
 
 
-def proposer_weights(method: str, capability: np.ndarray, groups: tuple[str, ...]) -> np.ndarray:
-    """Running sum of the selection weights of a random proposer rule (computed once per run)."""
+def proposer_weights(
+    method: str, capability: np.ndarray, groups: tuple[str, ...], present: np.ndarray | None = None
+) -> np.ndarray:
+    """Running sum of the selection weights of a random proposer rule among present members."""
     if method == "capability_weighted":
         w = np.asarray(capability, dtype=float)
     elif method == "major_powers":
         w = np.array([g == "major" for g in groups], dtype=float)
     else:
         w = np.ones(len(groups))
+    if present is not None:
+        w = np.where(present, w, 0.0)
     return np.cumsum(w)
 
 
@@ -39,6 +50,7 @@ def select_proposer(
     cumulative: np.ndarray,
     chair_order: tuple[int, ...],
     first_chair: int,
+    present: np.ndarray | None = None,
 ) -> int:
     """Index of the member who drafts an item under the scenario's proposer rule.
 
@@ -48,7 +60,7 @@ def select_proposer(
     ``cumulative`` comes from :func:`proposer_weights`.
     """
     if method == "rotating_chair":
-        return chair(meeting, chair_order, first_chair)
+        return chair(meeting, chair_order, first_chair, present)
     if method in ("capability_weighted", "major_powers", "random"):
         return pick_index(u, cumulative)
     raise ValueError(f"unknown proposer rule {method!r}")

@@ -15,10 +15,9 @@ class MemberState(mesa.Agent):
         name: the state's name as used in scenario files (e.g. ``"India"``).
         index: its row in the model's arrays (file order).
         group: ``"major"`` or ``"minor"`` (the paper's "3 + 5": three big, five small/medium).
-        ideal: ideal point, one coordinate per policy dimension (D,).
-        salience: how much each dimension matters to it, the weights of its distance (D,).
         capability: share of the organisation's power (sums to one over members).
-        tolerance: the loss against the status quo it accepts without objecting: the paper's
+        ideal, salience, tolerance, present: views of the model's current state (see properties);
+            tolerance is the loss against the status quo it accepts without objecting, the paper's
             "sense of community" (Xue & Makengo 2021, sec. 4.2), in utility units.
     """
 
@@ -28,19 +27,35 @@ class MemberState(mesa.Agent):
         index: int,
         name: str,
         group: str,
-        ideal: np.ndarray,
-        salience: np.ndarray,
         capability: float,
-        tolerance: float,
     ) -> None:
         super().__init__(model)
         self.index = index
         self.name = name
         self.group = group
-        self.ideal = ideal
-        self.salience = salience
         self.capability = capability
-        self.tolerance = tolerance
+
+    # Position and tolerance live in the model's arrays (one row per member) because the
+    # great-power game moves ideal points and the sense of community moves tolerance during a run.
+    @property
+    def ideal(self) -> np.ndarray:
+        """Current ideal point (D,)."""
+        return self.model.ideal[self.index]
+
+    @property
+    def salience(self) -> np.ndarray:
+        """Salience weights (D,)."""
+        return self.model.salience[self.index]
+
+    @property
+    def tolerance(self) -> float:
+        """Current tolerance (utility units)."""
+        return float(self.model.tolerance[self.index])
+
+    @property
+    def present(self) -> bool:
+        """Whether the member has joined by the current meeting."""
+        return bool(self.model.present[self.index])
 
     def utility(self, z: np.ndarray) -> float:
         """``U(z) = -sqrt(sum_d w_d (z_d - x_d)^2)``."""

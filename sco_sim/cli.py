@@ -148,6 +148,13 @@ def members_table(summaries: list[dict]) -> Table:
     return t
 
 
+def invoked_args() -> list[str] | None:
+    """The arguments ``main`` was called with (recorded in manifests)."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj.get("argv") if isinstance(obj, dict) else None
+
+
 def tables_for(results: list[RunResults]) -> dict[str, pd.DataFrame]:
     """The tidy tables of one or more configurations, tagged with the scenario name."""
     out: dict[str, list[pd.DataFrame]] = {"meetings": [], "members": [], "items": []}
@@ -165,7 +172,7 @@ def save(out: Path, results: list[RunResults], summary: dict, files: list[str], 
     tables = tables_for(results)
     scenarios = [{"path": f, "sha256": scenario_hash(f), "name": r.config.name}
                  for f, r in zip(files, results)]
-    man = manifest(scenarios, seed, replications, meetings)
+    man = manifest(scenarios, seed, replications, meetings, invoked_args())
     writers = {f"{k}.parquet": (lambda p, df=df: write_parquet(p, df)) for k, df in tables.items()}
     writers["summary.json"] = lambda p: write_json(p, summary)
     writers["manifest.json"] = lambda p: write_json(p, man)
@@ -302,7 +309,8 @@ def validate_cmd(files: tuple[str, ...]) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: turn every input error into one line and exit code 2."""
     try:
-        rv = cli.main(args=argv, prog_name="sco-sim", standalone_mode=False)
+        args = sys.argv[1:] if argv is None else list(argv)
+        rv = cli.main(args=args, prog_name="sco-sim", standalone_mode=False, obj={"argv": args})
         return int(rv or 0)
     except click.exceptions.Exit as exc:
         return exc.exit_code

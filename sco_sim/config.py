@@ -54,6 +54,34 @@ class Config:
     drift: float
     fixed_status_quo: bool
     generated: bool = False
+    subset_texts: int = 0  # max objectors for a text of the others (0 = off)
+    subset_moves_status_quo: bool = True
+    joins: np.ndarray | None = None  # (N,) 1-based meeting each member joins; None = all from 1
+    ideal_sd: np.ndarray | None = None  # (N, D) position uncertainty; None = none
+    side_payments: bool = False
+    side_budget: float = 0.0  # per meeting, times a major's capability share
+    community_growth: float = 0.0
+    community_decay: float = 0.0
+    max_tolerance: float = float("inf")
+    pressure: tuple[tuple[int, np.ndarray], ...] = ()  # (meeting, (N, D) shift of ideals), sorted
+
+    def present(self, meeting: int) -> np.ndarray:
+        """Boolean mask of the members present at a (1-based) meeting."""
+        if self.joins is None:
+            return np.ones(self.n_members, dtype=bool)
+        return self.joins <= meeting
+
+    def pressure_at(self, meeting: int) -> np.ndarray | None:
+        """Shift of every member's ideal point at the start of a (1-based) meeting, if any."""
+        for m, shift in self.pressure:
+            if m == meeting:
+                return shift
+        return None
+
+    @property
+    def dynamic_tolerance(self) -> bool:
+        """True when tolerance changes with the organisation's record."""
+        return self.community_growth > 0 or self.community_decay > 0
 
     @property
     def n_members(self) -> int:
@@ -109,6 +137,24 @@ def build_config(s: Scenario, meetings: int | None = None) -> Config:
     for r in s.rivalries:
         i, j = names.index(r.members[0]), names.index(r.members[1])
         rivalry[i, j] = rivalry[j, i] = r.intensity
+    joins = ideal_sd = None
+    if s.members is not None:
+        j = np.array([m.joins for m in s.members], dtype=np.int64)
+        joins = j if np.any(j > 1) else None
+        sd = np.array([m.ideal_sd if isinstance(m.ideal_sd, list) else [m.ideal_sd] * d
+                       for m in s.members], dtype=float)
+        ideal_sd = sd if np.any(sd > 0) else None
+    shifts: dict[int, np.ndarray] = {}
+    for pr in s.pressure:
+        i = names.index(pr.member)
+        if pr.drift is not None:
+            last = pr.end if pr.end is not None else max(s.scenario.meetings, meetings or 0)
+            for m in range(pr.start, last + 1):
+                shifts.setdefault(m, np.zeros((n, d)))[i] += np.array(pr.drift, dtype=float)
+        for sh in pr.shocks:
+            shifts.setdefault(sh.meeting, np.zeros((n, d)))[i] += np.array(sh.shift, dtype=float)
+    pressure = tuple(sorted(shifts.items()))
+    cm = s.community
     shares = np.array(s.agenda.issue_shares if s.agenda.issue_shares else [1.0] * d, dtype=float)
     sq = s.status_quo.position
     return Config(
@@ -144,4 +190,14 @@ def build_config(s: Scenario, meetings: int | None = None) -> Config:
         drift=s.status_quo.drift,
         fixed_status_quo=s.status_quo.fixed,
         generated=s.members is None,
+        subset_texts=s.rule.subset_texts,
+        subset_moves_status_quo=s.rule.subset_moves_status_quo,
+        joins=joins,
+        ideal_sd=ideal_sd,
+        side_payments=s.side_payments.enabled,
+        side_budget=s.side_payments.budget,
+        community_growth=cm.growth,
+        community_decay=cm.decay,
+        max_tolerance=float("inf") if cm.max_tolerance is None else cm.max_tolerance,
+        pressure=pressure,
     )

@@ -28,7 +28,7 @@ Ranges = Mapping[str, tuple[float, float]]
 
 
 def factorial(params: Mapping[str, list]) -> list[dict[str, Any]]:
-    """The cartesian product of the value lists; the first parameter varies slowest.
+    """Return the cartesian product of the value lists; the first parameter varies slowest.
 
     No parameters give one empty point (the scenario as it is).
     """
@@ -145,5 +145,5 @@ def morris(ranges: Ranges, n: int, seed: int, levels: int = 4
 
 
 def points_matrix(points: list[Mapping[str, Any]], names: list[str]) -> np.ndarray:
-    """The design as a (points, parameters) float matrix, columns in ``names`` order."""
+    """Return the design as a (points, parameters) float matrix, columns in ``names`` order."""
     return np.array([[float(p[n]) for n in names] for p in points], dtype=float).reshape(-1, len(names))

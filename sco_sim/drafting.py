@@ -165,7 +165,8 @@ def setter_draft(
             coalition[i] = True
     if not passes(coalition) or np.any(slack[coalition] < 0):
         return status_quo.copy()
-    members = np.flatnonzero(coalition)
+    # Members who accept anything (absent members have an infinite margin) add no constraint.
+    members = np.flatnonzero(coalition & np.isfinite(slack))
     sub_ideal = believed_ideal[np.ix_(members, idx)]
     sub_sal = salience[np.ix_(members, idx)]
     sub_slack = slack[members]

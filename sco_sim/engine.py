@@ -21,14 +21,20 @@ from .config import Config
 from .drafting import amend, compromise_draft, setter_draft, step_draft
 from .geometry import (
     acceptance_margin,
-    accepts_given,
     clip_to_bounds,
     is_null_move,
     weighted_distance,
 )
+from .mechanisms import choose_payer, cheapest_compensation, shortfall, update_tolerance
 from .rules import resolve, voting_weights
 from .runner import RunResults
-from .streams import PURPOSES, draw_generated_ideals, replication_streams, scale_to_bounds
+from .streams import (
+    PURPOSES,
+    draw_generated_ideals,
+    perturb_ideals,
+    replication_streams,
+    scale_to_bounds,
+)
 
 BLOCK = 1024  # replications per block: bounds memory (~100 MB at 50 meetings), amortises numpy overhead
 
@@ -45,7 +51,7 @@ class _Draws:
         m, i, n, d = config.meetings, config.items_per_meeting, config.n_members, config.n_dims
         r = len(reps)
         need = {
-            "members": config.generated,
+            "members": config.generated or config.ideal_sd is not None,
             "agenda": True,
             "proposer": config.proposer != "rotating_chair",
             "draft": config.drafting == "step" and config.noise > 0,
@@ -69,11 +75,13 @@ class _Draws:
             return out
 
         # Fixed members: one (N, D) array shared by every replication (broadcast in arithmetic).
-        self.ideal = (
-            np.stack([draw_generated_ideals(st, n, config.bounds) for st in streams])
-            if config.generated
-            else np.asarray(config.ideal, dtype=float)
-        )
+        if config.generated:
+            self.ideal = np.stack([draw_generated_ideals(st, n, config.bounds) for st in streams])
+        elif config.ideal_sd is not None:
+            self.ideal = np.stack([perturb_ideals(st, config.ideal, config.ideal_sd, config.bounds)
+                                   for st in streams])
+        else:
+            self.ideal = np.asarray(config.ideal, dtype=float)
         agenda = fill("agenda", m * (i * d + i), False).reshape(r, m, i * d + i)
         self.area_keys = agenda[:, :, : i * d].reshape(r, m, i, d)
         self.package_u = agenda[:, :, i * d :]
@@ -110,78 +118,100 @@ def _issue_areas(keys: np.ndarray, package_u: np.ndarray, config: Config) -> np.
     return mask
 
 
+OUTCOME_NAMES = np.array(["none", "consensus", "subset"], dtype=object)  # codes 0, 1, 2
+
+
 class _Tables:
     """Collects per-meeting, per-member and per-item arrays and turns them into tidy frames."""
 
     def __init__(self, r: int, m: int, i: int, n: int, d: int, items: bool):
-        self.adopted = np.zeros((r, m), dtype=np.int64)
+        self.present = np.zeros((m, n), dtype=bool)
+        self.consensus = np.zeros((r, m), dtype=np.int64)
+        self.subset = np.zeros((r, m), dtype=np.int64)
         self.nulls = np.zeros((r, m), dtype=np.int64)
         self.rounds = np.zeros((r, m), dtype=np.int64)
         self.carried_in = np.zeros((r, m), dtype=np.int64)
+        self.payments = np.zeros((r, m), dtype=np.int64)
+        self.paid = np.zeros((r, m))
         self.objections = np.zeros((r, m, n), dtype=np.int64)
         self.sole = np.zeros((r, m, n), dtype=np.int64)
         self.distance = np.zeros((r, m, n))
+        self.tolerance = np.zeros((r, m, n))
         self.items = items
         if items:
             self.item_dims = np.zeros((r, m, i, d), dtype=bool)
             self.item_carried = np.zeros((r, m, i), dtype=bool)
             self.item_proposer = np.zeros((r, m, i), dtype=np.int64)
-            self.item_adopted = np.zeros((r, m, i), dtype=bool)
+            self.item_outcome = np.zeros((r, m, i), dtype=np.int64)
             self.item_null = np.zeros((r, m, i), dtype=bool)
             self.item_rounds = np.zeros((r, m, i), dtype=np.int64)
             self.item_objectors = np.zeros((r, m, i, n), dtype=bool)
+            self.item_payer = np.full((r, m, i), -1, dtype=np.int64)
+            self.item_payment = np.zeros((r, m, i))
 
     def frames(self, config: Config, reps: range) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        r, m = self.adopted.shape
+        r, m = self.consensus.shape
         n, slots = config.n_members, config.items_per_meeting
         rep = np.asarray(reps, dtype=np.int64)
         meet = np.arange(1, m + 1, dtype=np.int64)
+        adopted = self.consensus + self.subset
         meetings = pd.DataFrame({
             "replication": np.repeat(rep, m),
             "meeting": np.tile(meet, r),
+            "members_present": np.tile(self.present.sum(axis=1).astype(np.int64), r),
             "items": np.full(r * m, slots, dtype=np.int64),
-            "adopted": self.adopted.ravel(),
-            "deadlocked": (slots - self.adopted).ravel(),
+            "adopted": adopted.ravel(),
+            "consensus": self.consensus.ravel(),
+            "subset_texts": self.subset.ravel(),
+            "deadlocked": (slots - adopted).ravel(),
             "null_drafts": self.nulls.ravel(),
             "rounds": self.rounds.ravel(),
             "carried_in": self.carried_in.ravel(),
+            "side_payments": self.payments.ravel(),
+            "side_payment_total": self.paid.ravel(),
         })
         members = pd.DataFrame({
             "replication": np.repeat(rep, m * n),
             "meeting": np.tile(np.repeat(meet, n), r),
             "member": np.tile(np.array(config.names, dtype=object), r * m),
+            "present": np.tile(self.present.ravel(), r),
             "objections": self.objections.ravel(),
             "sole_vetoes": self.sole.ravel(),
             "distance_to_status_quo": self.distance.ravel(),
+            "tolerance": self.tolerance.ravel(),
         })
         if not self.items:
             return meetings, members, pd.DataFrame()
         names = np.array(config.names, dtype=object)
         dims = np.array(config.dimensions, dtype=object)
-        area_cache: dict[bytes, str] = {}
-        obj_cache: dict[bytes, str] = {}
 
-        def label(mask: np.ndarray, vocab: np.ndarray, cache: dict) -> list[str]:
+        def label(mask: np.ndarray, vocab: np.ndarray, sep: str) -> list[str]:
+            cache: dict[bytes, str] = {}
             out = []
             for row in mask:
                 key = row.tobytes()
                 if key not in cache:
-                    cache[key] = ";".join(vocab[row]) if vocab is names else "+".join(vocab[row])
+                    cache[key] = sep.join(vocab[row])
                 out.append(cache[key])
             return out
 
         total = r * m * slots
+        outcome = self.item_outcome.ravel()
+        payer = self.item_payer.ravel()
         items = pd.DataFrame({
             "replication": np.repeat(rep, m * slots),
             "meeting": np.tile(np.repeat(meet, slots), r),
             "item": np.tile(np.arange(1, slots + 1, dtype=np.int64), r * m),
-            "issue_area": label(self.item_dims.reshape(total, -1), dims, area_cache),
+            "issue_area": label(self.item_dims.reshape(total, -1), dims, "+"),
             "carried_over": self.item_carried.ravel(),
             "proposer": names[self.item_proposer.ravel()],
-            "adopted": self.item_adopted.ravel(),
+            "adopted": outcome != 0,
+            "outcome": OUTCOME_NAMES[outcome],
             "null_draft": self.item_null.ravel(),
             "rounds": self.item_rounds.ravel(),
-            "objectors": label(self.item_objectors.reshape(total, -1), names, obj_cache),
+            "objectors": label(self.item_objectors.reshape(total, -1), names, ";"),
+            "payer": np.where(payer >= 0, names[np.maximum(payer, 0)], ""),
+            "side_payment": self.item_payment.ravel(),
         })
         return meetings, members, items
 
@@ -191,12 +221,13 @@ def _run_block(config: Config, seed: int, reps: range, items: bool):
     m_total, slots, n, d = cfg.meetings, cfg.items_per_meeting, cfg.n_members, cfg.n_dims
     r = len(reps)
     draws = _Draws(cfg, seed, reps)
-    ideal = draws.ideal
+    ideal = draws.ideal  # (N, D) shared, or (R, N, D) when positions differ by replication
     sal = cfg.salience
     rule = resolve(cfg.rule)
-    weight = voting_weights(cfg.capability, cfg.weighted)
-    cumulative = proposer_weights(cfg.proposer, cfg.capability, cfg.groups)
-    margins = acceptance_margin(cfg.tolerance[:, None], cfg.rivalry)  # (N, N): [i, proposer]
+    base_weight = voting_weights(cfg.capability, cfg.weighted)
+    majors = np.array([g == "major" for g in cfg.groups])
+    tolerance = (np.tile(cfg.tolerance, (r, 1)) if cfg.dynamic_tolerance
+                 else np.asarray(cfg.tolerance, dtype=float))
     rows = np.arange(r)
     out = _Tables(r, m_total, slots, n, d, items)
 
@@ -207,6 +238,17 @@ def _run_block(config: Config, seed: int, reps: range, items: bool):
     backlog_n = np.zeros(r, dtype=np.int64)
 
     for mt in range(m_total):
+        meeting_no = mt + 1
+        present = cfg.present(meeting_no)
+        out.present[mt] = present
+        weight = np.where(present, base_weight, 0.0)
+        cumulative = proposer_weights(cfg.proposer, cfg.capability, cfg.groups, present)
+        shift = cfg.pressure_at(meeting_no)
+        if shift is not None:
+            ideal = clip_to_bounds(ideal + shift, cfg.bounds)
+        budget = np.broadcast_to(
+            np.where(majors & present, cfg.side_budget * cfg.capability, 0.0), (r, n)).copy()
+        payers_ok = majors & present
         if have_q and not cfg.fixed_status_quo and cfg.drift > 0:
             q = clip_to_bounds(q + cfg.drift * draws.drift[:, mt], cfg.bounds)
         carried_in = backlog_n.copy()
@@ -219,7 +261,7 @@ def _run_block(config: Config, seed: int, reps: range, items: bool):
             dims = np.where(carried[:, None], backlog[:, s], new_dims)
             dims_all[:, s] = dims
             if cfg.proposer == "rotating_chair":
-                proposer = np.full(r, chair(mt, cfg.chair_order, cfg.first_chair), dtype=np.int64)
+                proposer = np.full(r, chair(mt, cfg.chair_order, cfg.first_chair, present), dtype=np.int64)
             else:
                 u = draws.proposer_u[:, mt, s]
                 proposer = np.minimum(
@@ -228,14 +270,14 @@ def _run_block(config: Config, seed: int, reps: range, items: bool):
             if cfg.uniform_status_quo:
                 q = scale_to_bounds(draws.sq_uniform[:, mt, s], cfg.bounds)
                 have_q = True
-            margin = margins[:, proposer].T  # (R, N)
+            margin = np.where(present, acceptance_margin(tolerance, cfg.rivalry[:, proposer].T), np.inf)
             x_prop = ideal[rows, proposer] if ideal.ndim == 3 else ideal[proposer]  # (R, D)
 
             if cfg.drafting == "step":
                 noise = draws.draft_noise[:, mt, s] if draws.draft_noise is not None else np.zeros((r, d))
                 draft = step_draft(q, x_prop, dims, cfg.proposal_step, cfg.noise, noise, cfg.bounds)
             elif cfg.drafting == "compromise":
-                draft = compromise_draft(q, ideal, sal, cfg.capability, dims)
+                draft = compromise_draft(q, ideal, sal, np.where(present, cfg.capability, 0.0), dims)
             else:
                 draft = np.empty((r, d))
                 for k in range(r):
@@ -248,25 +290,39 @@ def _run_block(config: Config, seed: int, reps: range, items: bool):
                                             dims[k], cfg.bounds, rule, weight, cfg.threshold)
 
             null = is_null_move(draft, q)
-            adopted = np.zeros(r, dtype=bool)
+            consensus = np.zeros(r, dtype=bool)
+            voted = ~null
             objectors = np.zeros((r, n), dtype=bool)
             rounds = np.zeros(r, dtype=np.int64)
+            payer = np.full(r, -1, dtype=np.int64)
+            payment = np.zeros(r)
             # Consultation on the replications still negotiating only (``live`` indexes them).
-            live = np.flatnonzero(~null)
+            live = np.flatnonzero(voted)
             if len(live):
                 ideal_l = ideal[live] if ideal.ndim == 3 else ideal
                 q_l, margin_l, dims_l, draft_l = q[live], margin[live], dims[live], draft[live]
                 prop_l = proposer[live]
                 dq_l = weighted_distance(q_l, ideal_l, sal)
-                acc = accepts_given(draft_l, dq_l, ideal_l, sal, margin_l)
+                dp_l = weighted_distance(draft_l, ideal_l, sal)
+                acc = dp_l <= dq_l + margin_l
                 for rnd in range(cfg.max_rounds + 1):
                     objectors[live] = ~acc
-                    passed = rule(acc, weight, cfg.threshold)
-                    adopted[live[passed]] = True
                     draft[live] = draft_l
+                    done = rule(acc, weight, cfg.threshold)
+                    if cfg.side_payments:
+                        need = shortfall(dp_l, dq_l, margin_l)
+                        _, cost, feasible = cheapest_compensation(acc, need, rule, weight, cfg.threshold)
+                        who = choose_payer(cost, budget[live], acc, payers_ok, prop_l)
+                        buy = ~done & feasible & (who >= 0)
+                        if buy.any():
+                            budget[live[buy], who[buy]] -= cost[buy]
+                            payer[live[buy]] = who[buy]
+                            payment[live[buy]] = cost[buy]
+                        done = done | buy
+                    consensus[live[done]] = True
                     if rnd == cfg.max_rounds:
                         break
-                    keep = ~passed
+                    keep = ~done
                     live, q_l, margin_l, dims_l, draft_l, dq_l, acc, prop_l = (
                         live[keep], q_l[keep], margin_l[keep], dims_l[keep], draft_l[keep],
                         dq_l[keep], acc[keep], prop_l[keep])
@@ -274,41 +330,55 @@ def _run_block(config: Config, seed: int, reps: range, items: bool):
                     if not len(live):
                         break
                     amended = amend(draft_l, ideal_l, ~acc, dims_l, cfg.concession)
-                    acc_amended = accepts_given(amended, dq_l, ideal_l, sal, margin_l)
+                    dp_amended = weighted_distance(amended, ideal_l, sal)
+                    acc_amended = dp_amended <= dq_l + margin_l
                     # Go on only where the concessions still move the status quo and the
                     # proposer would itself accept the amended text (otherwise it withdraws).
                     go = ~is_null_move(amended, q_l) & acc_amended[np.arange(len(live)), prop_l]
-                    live, q_l, margin_l, dims_l, draft_l, dq_l, acc, prop_l = (
+                    live, q_l, margin_l, dims_l, draft_l, dq_l, acc, prop_l, dp_l = (
                         live[go], q_l[go], margin_l[go], dims_l[go], amended[go], dq_l[go],
-                        acc_amended[go], prop_l[go])
+                        acc_amended[go], prop_l[go], dp_amended[go])
                     ideal_l = ideal_l[go] if ideal.ndim == 3 else ideal
                     if not len(live):
                         break
                     rounds[live] += 1
 
-            if not cfg.fixed_status_quo and not cfg.uniform_status_quo:
-                q = np.where(adopted[:, None], draft, q)
-            failed[:, s] = ~adopted
             n_obj = objectors.sum(axis=1)
+            subset = voted & ~consensus & (n_obj >= 1) & (n_obj <= cfg.subset_texts)
+            adopted = consensus | subset
+            moves = consensus | (subset & cfg.subset_moves_status_quo)
+            if not cfg.fixed_status_quo and not cfg.uniform_status_quo:
+                q = np.where(moves[:, None], draft, q)
+            if cfg.dynamic_tolerance:
+                tolerance = update_tolerance(tolerance, present, consensus, ~adopted,
+                                             cfg.community_growth, cfg.community_decay,
+                                             cfg.max_tolerance)
+            failed[:, s] = ~adopted
             out.objections[:, mt] += objectors
-            out.sole[:, mt] += objectors & ((~adopted) & (n_obj == 1))[:, None]
-            out.adopted[:, mt] += adopted
+            out.sole[:, mt] += objectors & ((~consensus) & (n_obj == 1))[:, None]
+            out.consensus[:, mt] += consensus
+            out.subset[:, mt] += subset
             out.nulls[:, mt] += null
             out.rounds[:, mt] += rounds
+            out.payments[:, mt] += payer >= 0
+            out.paid[:, mt] += payment
             if items:
                 out.item_dims[:, mt, s] = dims
                 out.item_carried[:, mt, s] = carried
                 out.item_proposer[:, mt, s] = proposer
-                out.item_adopted[:, mt, s] = adopted
+                out.item_outcome[:, mt, s] = np.where(consensus, 1, np.where(subset, 2, 0))
                 out.item_null[:, mt, s] = null
                 out.item_rounds[:, mt, s] = rounds
                 out.item_objectors[:, mt, s] = objectors
+                out.item_payer[:, mt, s] = payer
+                out.item_payment[:, mt, s] = payment
 
         if cfg.carry_over:
             order = np.argsort(~failed, axis=1, kind="stable")
             backlog = np.take_along_axis(dims_all, order[:, :, None], axis=1)
             backlog_n = failed.sum(axis=1)
         out.distance[:, mt] = weighted_distance(q, ideal, sal) if have_q else np.nan
+        out.tolerance[:, mt] = tolerance
     return out.frames(cfg, reps), q
 
 

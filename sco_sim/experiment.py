@@ -234,18 +234,20 @@ class Experiment:
         return {p.path: (p.low, p.high) for p in self.parameters.values() if p.is_range}
 
     def entry(self, label: str) -> ScenarioEntry:
-        """The scenario entry with this label."""
+        """Return the scenario entry with this label."""
         for s in self.scenarios:
             if s.label == label:
                 return s
         raise KeyError(f"no scenario labelled {label!r}; labels are {self.labels}")
 
     def describe(self) -> dict:
-        """A JSON-ready description for manifests."""
+        """Describe the experiment as a JSON-ready dictionary (for manifests)."""
         return {
             "name": self.name,
             "description": self.description,
             "source": self.source,
+            "path": str(self.path) if self.path is not None else None,
+            "cli": self.cli,
             "replications": self.replications,
             "seed": self.seed,
             "meetings": self.meetings,
@@ -412,7 +414,7 @@ def _check_design(exp: Experiment, src: str) -> None:
     if d == "factorial":
         for key, val in (("samples", exp.samples), ("levels", exp.levels)):
             if val is not None:
-                raise InputError([Problem(src, f"design.{key}", f"applies to sampling designs, not "
+                raise InputError([Problem(src, f"design.{key}", "applies to sampling designs, not "
                                           "to a factorial design")])
     else:
         if exp.samples is None:
@@ -431,7 +433,7 @@ def _check_design(exp: Experiment, src: str) -> None:
 
 
 def _finish(exp: Experiment, src: str) -> Experiment:
-    """Checks shared by both forms: labels, paths on every scenario, attribution chains."""
+    """Run the checks shared by both forms: labels, paths on every scenario, attribution chains."""
     seen: dict[str, int] = {}
     for i, s in enumerate(exp.scenarios):
         if s.label in seen:
@@ -523,7 +525,7 @@ def experiment_from_scenario(
     chunk: int = 250,
     label: str | None = None,
 ) -> Experiment:
-    """The command-line form: one scenario plus ``--set`` expressions (a factorial by default)."""
+    """Build the command-line form: one scenario plus ``--set`` expressions (factorial by default)."""
     if not isinstance(replications, int) or replications < 1:
         raise InputError([Problem("--replications", "", f"expected an integer >= 1, got {replications!r}")])
     if not isinstance(seed, int) or seed < 0:
@@ -556,7 +558,7 @@ def experiment_from_scenario(
 
 
 def is_experiment_file(path: str | Path) -> bool:
-    """True if the TOML file has an ``[experiment]`` table (else it is taken for a scenario)."""
+    """Tell whether a TOML file has an ``[experiment]`` table (else it is taken for a scenario)."""
     return isinstance(read_toml(Path(path)).get("experiment"), dict)
 
 
@@ -569,7 +571,7 @@ def load_sweep(
     engine: str | None = None,
     chunk: int | None = None,
 ) -> Experiment:
-    """What ``sco-sim sweep TARGET [--set ...] [--replications ...]`` runs.
+    """Load what ``sco-sim sweep TARGET [--set ...] [--replications ...]`` runs.
 
     An experiment file is loaded and the options override its values (``--set`` adds parameters or
     replaces those of the same path); a scenario file becomes :func:`experiment_from_scenario`
@@ -601,6 +603,30 @@ def load_sweep(
     exp.overrides = overrides
     exp._points = None
     return _finish(exp, exp.source)
+
+
+def from_description(described: Mapping[str, Any]) -> Experiment:
+    """Rebuild an experiment from :meth:`Experiment.describe` (e.g. a results folder's manifest).
+
+    The experiment file (or, for the command-line form, the scenario file) is read again from the
+    absolute path recorded; compare :func:`experiment_hash` with the recorded ``sha256`` to know
+    whether the inputs are still the ones that produced the results.
+    """
+    cli = described.get("cli")
+    if cli:
+        scenario = described.get("scenarios", [{}])[0].get("path") or cli["scenario"]
+        return experiment_from_scenario(
+            scenario, list(cli.get("sets") or []), int(cli["replications"]), int(cli["seed"]),
+            cli.get("meetings"), design=cli.get("design") or "factorial",
+            samples=cli.get("samples"), levels=cli.get("levels"),
+            engine=cli.get("engine") or "vectorised", chunk=int(cli.get("chunk") or 250),
+            label=cli.get("label"))
+    path = described.get("path") or described.get("source")
+    if not path:
+        raise InputError([Problem("manifest", "experiment.path", "no experiment file recorded")])
+    o = described.get("overrides") or {}
+    return load_sweep(path, list(o.get("sets") or []), o.get("replications"), o.get("seed"),
+                      o.get("meetings"), o.get("engine"), o.get("chunk"))
 
 
 # --------------------------------------------------------------------------- design points
@@ -664,7 +690,7 @@ def _row(exp: Experiment, row: Any) -> Mapping[str, Any]:
 
 
 def point_raw(exp: Experiment, row: Any) -> dict:
-    """The raw scenario dictionary of a design point (a row of design_points, or its number)."""
+    """Return the raw scenario dictionary of a design point (a design_points row or its number)."""
     r = _row(exp, row)
     raw = exp.entry(str(r["scenario"])).raw
     for path in exp.parameter_paths:
@@ -675,14 +701,14 @@ def point_raw(exp: Experiment, row: Any) -> dict:
 
 
 def point_config(exp: Experiment, row: Any) -> Config:
-    """The numeric configuration of a design point (validated; meetings override applied)."""
+    """Return the numeric configuration of a design point (validated; meetings override applied)."""
     r = _row(exp, row)
     entry = exp.entry(str(r["scenario"]))
     return build_config(parse_scenario(point_raw(exp, r), str(entry.path)))
 
 
 def _culprit(exp: Experiment, problem_field: str) -> Parameter | None:
-    """The swept parameter a scenario problem is about, if it can be told."""
+    """Find the swept parameter a scenario problem is about, if it can be told."""
     for p in exp.parameters.values():
         t = parameters.parse_path(p.path)
         head = problem_field.split(".")[0].split("[")[0]
@@ -719,8 +745,11 @@ def check(exp: Experiment) -> None:
 
 
 def experiment_hash(exp: Experiment) -> str:
-    """SHA-256 over the experiment file (or the canonical command-line form), every scenario file
-    it uses (with the files they extend) and the command-line overrides."""
+    """Hash the experiment: SHA-256 over its inputs.
+
+    Covers the experiment file (or the canonical command-line form), every scenario file it uses
+    (with the files they extend) and the command-line overrides.
+    """
     h = hashlib.sha256(b"sco-sim experiment v1\0")
     if exp.cli is not None:
         h.update(json.dumps(exp.cli, sort_keys=True, separators=(",", ":")).encode())

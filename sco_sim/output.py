@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shlex
 import shutil
 import sys
 import tempfile
@@ -30,6 +31,8 @@ def check_out_dir(out: Path) -> None:
     parent = out if out.exists() else out.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
+    if not parent.is_dir():
+        raise InputError([Problem(str(out), "--out", f"{parent} is a file, not a directory")])
     if not os.access(parent, os.W_OK):
         raise InputError([Problem(str(out), "--out", "is not writable")])
 
@@ -45,15 +48,19 @@ def versions() -> dict[str, str]:
     return out
 
 
-def manifest(scenarios: list[dict], seed: int, replications: int, meetings: int | None) -> dict:
+def manifest(
+    scenarios: list[dict], seed: int, replications: int, meetings: int | None,
+    argv: list[str] | None = None,
+) -> dict:
     """What produced a results folder: versions, scenario hashes, seed and the full command."""
+    args = sys.argv[1:] if argv is None else argv
     return {
         "versions": versions(),
         "scenarios": scenarios,
         "seed": seed,
         "replications": replications,
         "meetings": meetings,
-        "command": " ".join(["sco-sim", *sys.argv[1:]]),
+        "command": shlex.join(["sco-sim", *args]),
     }
 
 

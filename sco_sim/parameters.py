@@ -89,7 +89,7 @@ def _scalar_kind(annotation: Any) -> str | None:
 
 
 def _element_kind(annotation: Any) -> str | None:
-    """The scalar kind of a vector field's elements (``list[float]`` -> ``"float"``)."""
+    """Return the scalar kind of a vector field's elements (``list[float]`` -> ``"float"``)."""
     for a in (annotation, *typing.get_args(annotation)):
         if typing.get_origin(a) is list:
             return _scalar_kind(typing.get_args(a)[0])
@@ -225,7 +225,7 @@ def _set_field(table_dict: dict, raw: dict, t: Target, value: Any, path: str, so
 
 
 def apply(raw: dict, path: str, value: Any, source: str = "<set>", field: str | None = None) -> dict:
-    """A deep copy of the raw scenario dictionary with ``path`` set to ``value``.
+    """Return a deep copy of the raw scenario dictionary with ``path`` set to ``value``.
 
     ``source`` and ``field`` name the place the path came from in error messages (``field``
     defaults to the path itself). Unknown tables, fields, members, rivalries and dimensions raise

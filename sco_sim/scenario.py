@@ -7,21 +7,30 @@ run after parsing so that each problem still names its field.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import InputError, Problem
 
 PROPOSERS = ("rotating_chair", "capability_weighted", "major_powers", "random")
 DRAFTING = ("step", "setter", "compromise")
 
-Finite = Annotated[float, Field(allow_inf_nan=False)]
-NonNeg = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+def _not_bool(value: Any) -> Any:
+    """TOML's true/false are not numbers (pydantic would otherwise read true as 1.0)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got a boolean")
+    return value
+
+
+_NUMBER = BeforeValidator(_not_bool)
+Finite = Annotated[float, Field(allow_inf_nan=False), _NUMBER]
+NonNeg = Annotated[float, Field(ge=0.0, allow_inf_nan=False), _NUMBER]
+Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False), _NUMBER]
 
 
 class _Strict(BaseModel):
@@ -59,6 +68,11 @@ class Rule(_Strict):
     type: Literal["unanimity", "consensus_minus_one", "majority"] = "unanimity"
     threshold: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] | None = None
     weighted: bool = False
+    # The SCO's way around a lone objector (since 2018 the Belt and Road paragraph names every
+    # member except India): an item blocked by at most this many objectors is adopted as a text
+    # of the others, with the objectors on record. 0 = off.
+    subset_texts: int = Field(default=0, ge=0)
+    subset_moves_status_quo: bool = True
 
 
 class Agenda(_Strict):
@@ -102,6 +116,55 @@ class Member(_Strict):
     salience: list[NonNeg]
     capability: NonNeg
     tolerance: NonNeg = 0.0
+    # Position uncertainty: the ideal point is drawn per replication as ideal + ideal_sd * N(0, 1)
+    # (one value for every dimension, or one per dimension), clipped to the space.
+    ideal_sd: NonNeg | list[NonNeg] = 0.0
+    # Accession: the meeting (1-based) at which the member joins; absent before it.
+    joins: int = Field(default=1, ge=1)
+
+
+class SidePayments(_Strict):
+    """`[side_payments]`: major powers buy off objectors from a per-meeting budget.
+
+    Each major's budget per meeting is ``budget`` times its capability share, in utility units.
+    """
+
+    enabled: bool = False
+    budget: NonNeg = 0.0
+
+
+class Community(_Strict):
+    """`[community]`: a sense of community that grows with joint decisions and erodes with deadlock.
+
+    After every item adopted by consensus each present member's tolerance rises by ``growth``;
+    after every item that ends with no text it falls by ``decay`` (never below 0, never above
+    ``max_tolerance`` when set).
+    """
+
+    growth: NonNeg = 0.0
+    decay: NonNeg = 0.0
+    max_tolerance: NonNeg | None = None
+
+
+class Pressure(_Strict):
+    """One `[[pressure]]` entry: the great-power game pulling a member's ideal point.
+
+    ``drift`` is added to the member's ideal at every meeting from ``start`` to ``end``
+    (inclusive, 1-based); ``shocks`` are one-off shifts ``{meeting = m, shift = [...]}``.
+    """
+
+    member: str
+    drift: list[Finite] | None = None
+    start: int = Field(default=1, ge=1)
+    end: int | None = Field(default=None, ge=1)
+    shocks: list["Shock"] = []
+
+
+class Shock(_Strict):
+    """A one-off shift of a member's ideal point at a given meeting."""
+
+    meeting: int = Field(ge=1)
+    shift: list[Finite]
 
 
 class Rivalry(_Strict):
@@ -114,6 +177,9 @@ class Rivalry(_Strict):
     def key(self) -> str:
         """The pair's name in dotted parameter paths, e.g. ``India-Pakistan``."""
         return f"{self.members[0]}-{self.members[1]}"
+
+
+Pressure.model_rebuild()
 
 
 class Generate(_Strict):
@@ -138,6 +204,9 @@ class Scenario(_Strict):
     members: list[Member] | None = None
     generate: Generate | None = None
     rivalries: list[Rivalry] = []
+    side_payments: SidePayments = SidePayments()
+    community: Community = Community()
+    pressure: list[Pressure] = []
 
     @property
     def n_dims(self) -> int:
@@ -339,11 +408,53 @@ def consistency_problems(s: Scenario, src: str) -> list[Problem]:
         bad("agenda.first_chair", f"unknown member {a.first_chair!r}; members are {names}")
     if a.proposer == "major_powers" and names and "major" not in groups:
         bad("agenda.proposer", "'major_powers' needs at least one member with group = \"major\"")
+    elif (a.proposer == "major_powers" and s.members is not None
+          and not any(m.group == "major" and m.joins == 1 for m in s.members)):
+        bad("agenda.proposer", "'major_powers' needs a major power present at the first meeting")
 
     if s.rule.type != "majority" and s.rule.threshold is not None:
         bad("rule.threshold", f"a threshold applies only to type = \"majority\", not {s.rule.type!r}")
     if s.rule.type != "majority" and s.rule.weighted:
         bad("rule.weighted", f"weighting applies only to type = \"majority\", not {s.rule.type!r}")
+
+    n_members = len(names)
+    if names and s.rule.subset_texts > n_members - 1:
+        bad("rule.subset_texts", f"a subset text needs at least one supporter: at most {n_members - 1} "
+            f"objectors for {n_members} members, got {s.rule.subset_texts}")
+    meetings = s.scenario.meetings
+    if s.members is not None:
+        for m in s.members:
+            f = f"members.{m.name}"
+            if isinstance(m.ideal_sd, list) and len(m.ideal_sd) != d:
+                bad(f"{f}.ideal_sd", f"expected one number or {d} values, got {len(m.ideal_sd)}")
+            if m.joins > meetings:
+                bad(f"{f}.joins", f"joins at meeting {m.joins}, after the run's last meeting ({meetings})")
+        if s.members and all(m.joins > 1 for m in s.members):
+            bad("members.joins", "at least one member must be present at the first meeting")
+    if s.side_payments.enabled and names and "major" not in groups:
+        bad("side_payments.enabled", "side payments are paid by major powers; no member has group = \"major\"")
+    cm = s.community
+    for i, pr in enumerate(s.pressure):
+        f = f"pressure[{i}]"
+        if names and pr.member not in names:
+            bad(f"{f}.member", f"unknown member {pr.member!r}; members are {names}")
+        if pr.drift is not None and len(pr.drift) != d:
+            bad(f"{f}.drift", f"expected {d} values (one per dimension), got {len(pr.drift)}")
+        if pr.drift is None and not pr.shocks:
+            bad(f"{f}", "give a drift vector, shocks, or both")
+        if pr.end is not None and pr.end < pr.start:
+            bad(f"{f}.end", f"end ({pr.end}) is before start ({pr.start})")
+        if pr.start > meetings:
+            bad(f"{f}.start", f"starts at meeting {pr.start}, after the run's last meeting ({meetings})")
+        for k, sh in enumerate(pr.shocks):
+            if len(sh.shift) != d:
+                bad(f"{f}.shocks[{k}].shift", f"expected {d} values (one per dimension), got {len(sh.shift)}")
+            if sh.meeting > meetings:
+                bad(f"{f}.shocks[{k}].meeting", f"meeting {sh.meeting} is after the run's last meeting ({meetings})")
+    if cm.max_tolerance is not None and s.members is not None:
+        for m in s.members:
+            if m.tolerance > cm.max_tolerance:
+                bad(f"members.{m.name}.tolerance", f"{m.tolerance} exceeds community.max_tolerance ({cm.max_tolerance})")
 
     pairs: set[frozenset[str]] = set()
     for i, r in enumerate(s.rivalries):
@@ -357,6 +468,25 @@ def consistency_problems(s: Scenario, src: str) -> list[Problem]:
         if pair in pairs:
             bad(f"{f}.members", f"the pair {r.key} appears twice")
         pairs.add(pair)
+    return out
+
+
+def _prune(raw: dict[str, Any], locations: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """A copy of ``raw`` without the table fields named by failed validation locations."""
+    out = copy.deepcopy(raw)
+    for loc in locations:
+        node: Any = out
+        parent, key = None, None
+        for part in loc:
+            if isinstance(node, dict) and part in node:
+                parent, key = node, part
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+            else:
+                break
+        if parent is not None:
+            parent.pop(key, None)
     return out
 
 
@@ -380,6 +510,14 @@ def parse_scenario(raw: dict[str, Any], src: str) -> Scenario:
             problems.append(Problem(src, _field_path(loc, raw), msg))
         # A union may report one problem per branch: keep each (field, message) once.
         unique = list(dict.fromkeys(problems))
+        # Report every problem: drop the fields that failed and, if the rest parses, add the
+        # cross-field problems it still has (a required field that failed stops this here).
+        try:
+            rest = Scenario.model_validate(_prune(raw, [tuple(e["loc"]) for e in exc.errors()]))
+        except ValidationError:
+            rest = None
+        if rest is not None:
+            unique += [p for p in consistency_problems(rest, src) if p not in unique]
         raise InputError(unique) from None
     problems = consistency_problems(scn, src)
     if problems:

@@ -29,7 +29,7 @@ from .experiment import Experiment, design_points, design_problem
 
 
 def point_means(exp: Experiment, run_rows: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """The design points with the metric's mean and replication count per point."""
+    """Return the design points with the metric's mean and replication count per point."""
     if metric not in run_rows.columns:
         shown = [c for c in run_rows.columns if c not in ("point", "scenario", "replication")]
         raise InputError([Problem("results", metric, f"no such metric; the run rows have {shown}")])

@@ -81,3 +81,17 @@ def draw_generated_ideals(
 def scale_to_bounds(u: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     """Map unit-box uniforms onto the policy box."""
     return bounds[:, 0] + u * (bounds[:, 1] - bounds[:, 0])
+
+
+def perturb_ideals(
+    streams: dict[str, np.random.Generator],
+    ideal: np.ndarray,
+    ideal_sd: np.ndarray | None,
+    bounds: np.ndarray,
+) -> np.ndarray:
+    """Position uncertainty: ideal + sd * N(0, 1), clipped to the space, drawn once per replication."""
+    ideal = np.array(ideal, dtype=float)
+    if ideal_sd is None:
+        return ideal
+    z = streams["members"].standard_normal(ideal.shape)
+    return np.minimum(np.maximum(ideal + ideal_sd * z, bounds[:, 0]), bounds[:, 1])

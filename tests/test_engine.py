@@ -110,10 +110,31 @@ def scenarios(draw):
     if draw(st.booleans()):
         a, b = draw(st.lists(st.sampled_from(names), min_size=2, max_size=2, unique=True))
         raw["rivalries"] = [{"members": [a, b], "intensity": draw(st.sampled_from([0.0, 0.05, 0.2]))}]
+    # The SCO's own mechanisms (issue 4), each switched on at random.
+    meetings = raw["scenario"]["meetings"]
+    raw["rule"]["subset_texts"] = draw(st.integers(0, n - 1))
+    if draw(st.booleans()):
+        raw["side_payments"] = {"enabled": True, "budget": draw(st.sampled_from([0.05, 0.5]))}
+    if draw(st.booleans()):
+        raw["community"] = {"growth": draw(st.sampled_from([0.0, 0.01])),
+                            "decay": draw(st.sampled_from([0.0, 0.02]))}
+    if draw(st.booleans()):
+        raw["pressure"] = [{
+            "member": draw(st.sampled_from(names)),
+            "drift": [draw(st.floats(-0.05, 0.05)) for _ in dims],
+            "shocks": [{"meeting": draw(st.integers(1, meetings)),
+                        "shift": [draw(st.floats(-0.3, 0.3)) for _ in dims]}],
+        }]
+    if not generated:
+        for m in raw["members"][1:]:
+            m["joins"] = draw(st.integers(1, meetings))
+            m["ideal_sd"] = draw(st.sampled_from([0.0, 0.05]))
+        if raw["agenda"]["proposer"] == "major_powers":
+            raw["members"][0]["group"] = "major"
     return raw
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_random_scenarios_agree(raw, seed) -> None:
     config = build_config(parse_scenario(raw, "<random>"))
