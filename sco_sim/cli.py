@@ -90,12 +90,24 @@ def fmt_ci(value: float, ci: list[float], digits: int = 3) -> str:
 
 
 METRIC_LABELS = {
-    "throughput": "throughput (adopted / meeting)",
-    "deadlock_rate": "deadlock rate",
-    "adoption_rate": "adoption rate",
+    "throughput": "throughput (texts / meeting)",
+    "deadlock_rate": "deadlock rate (no text)",
+    "consensus_rate": "consensus rate",
+    "subset_rate": "subset-text rate",
     "mean_rounds": "consultation rounds / item",
     "null_draft_rate": "no-draft rate",
 }
+
+
+def visible_metrics(summaries: list[dict]) -> dict[str, str]:
+    """The metric rows worth showing: mechanisms nobody used are left out of the table."""
+    keys = dict(METRIC_LABELS)
+    for key in ("subset_rate", "null_draft_rate"):
+        if all(s["metrics"][key] == 0 for s in summaries):
+            keys.pop(key)
+    if any(s["metrics"]["side_payment_rate"] > 0 for s in summaries):
+        keys["side_payment_rate"] = "side payments / item"
+    return keys
 
 
 def metrics_table(summaries: list[dict]) -> Table:
@@ -105,8 +117,22 @@ def metrics_table(summaries: list[dict]) -> Table:
     t.add_column("metric")
     t.add_column(s["scenario"], justify="right")
     t.add_row("items / run", f"{s['metrics']['items']:.0f}")
-    for key, label in METRIC_LABELS.items():
+    for key, label in visible_metrics(summaries).items():
         t.add_row(label, fmt_ci(s["metrics"][key], s["metrics"][f"{key}_ci95"]))
+    return t
+
+
+def periods_table(summary: dict) -> Table | None:
+    """Before / after each accession, when the scenario has members joining during the run."""
+    if not summary.get("periods"):
+        return None
+    t = Table(title="By period (accessions during the run)", title_justify="left")
+    for col in ("meetings", "joined", "members", "throughput", "deadlock rate"):
+        t.add_column(col, justify="right" if col not in ("joined",) else "left")
+    for p in summary["periods"]:
+        t.add_row(f"{p['first_meeting']}–{p['last_meeting']}", ", ".join(p["joined"]) or "—",
+                  str(p["members_present"]), fmt_ci(p["throughput"], p["throughput_ci95"]),
+                  fmt_ci(p["deadlock_rate"], p["deadlock_rate_ci95"]))
     return t
 
 
@@ -115,17 +141,18 @@ def comparison_tables(summary: dict) -> tuple[Table, Table]:
     levels = Table(title="Decisions (means over replications, 95% CI)", title_justify="left")
     diffs = Table(title=f"Difference from {summary['scenarios'][0]['scenario']} "
                   "(paired, common random numbers, 95% CI)", title_justify="left")
+    shown = visible_metrics(summary["scenarios"])
     for t in (levels, diffs):
         t.add_column("scenario", max_width=28)
-        for label in METRIC_LABELS.values():
+        for label in shown.values():
             t.add_column(label, justify="right", max_width=16)
     for s in summary["scenarios"]:
         levels.add_row(s["scenario"], *[
             f"{s['metrics'][k]:.3f}\n[{s['metrics'][k + '_ci95'][0]:.3f}, {s['metrics'][k + '_ci95'][1]:.3f}]"
-            for k in METRIC_LABELS])
+            for k in shown])
     for d in summary["differences"]:
         diffs.add_row(d["scenario"], *[
-            f"{d[k]:+.3f}\n[{d[k + '_ci95'][0]:+.3f}, {d[k + '_ci95'][1]:+.3f}]" for k in METRIC_LABELS])
+            f"{d[k]:+.3f}\n[{d[k + '_ci95'][0]:+.3f}, {d[k + '_ci95'][1]:+.3f}]" for k in shown])
     return levels, diffs
 
 
@@ -214,6 +241,9 @@ def run_cmd(scenario: str, replications: int, seed: int, meetings: int | None, o
                       f"{config.meetings} meetings × {config.items_per_meeting} items, "
                       f"rule {config.rule}, seed {seed}, {engine} engine")
     out_console.print(metrics_table([summary]))
+    by_period = periods_table(summary)
+    if by_period is not None:
+        out_console.print(by_period)
     out_console.print(members_table([summary]))
     if out is not None:
         out_console.print(f"wrote {out}/ (meetings.parquet, members.parquet, items.parquet, "

@@ -16,7 +16,16 @@ from scipy import stats
 
 from .runner import RunResults
 
-RATE_METRICS = ("throughput", "adoption_rate", "deadlock_rate", "null_draft_rate", "mean_rounds")
+RATE_METRICS = (
+    "throughput",
+    "adoption_rate",
+    "deadlock_rate",
+    "consensus_rate",
+    "subset_rate",
+    "null_draft_rate",
+    "mean_rounds",
+    "side_payment_rate",
+)
 
 
 def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
@@ -32,15 +41,53 @@ def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, floa
 
 def per_run(results: RunResults) -> pd.DataFrame:
     """One row per replication: totals over the run and the rates derived from them."""
-    g = results.meetings.groupby("replication")
-    runs = g[["items", "adopted", "deadlocked", "null_drafts", "rounds"]].sum()
+    return _rates(results.meetings.groupby("replication"))
+
+
+def _rates(g) -> pd.DataFrame:
+    """Totals of grouped meeting rows and the rates derived from them."""
+    runs = g[["items", "adopted", "consensus", "subset_texts", "deadlocked", "null_drafts",
+              "rounds", "side_payments"]].sum()
     runs["meetings"] = g.size()
     runs["throughput"] = runs["adopted"] / runs["meetings"]
     runs["adoption_rate"] = runs["adopted"] / runs["items"]
     runs["deadlock_rate"] = runs["deadlocked"] / runs["items"]
+    runs["consensus_rate"] = runs["consensus"] / runs["items"]
+    runs["subset_rate"] = runs["subset_texts"] / runs["items"]
     runs["null_draft_rate"] = runs["null_drafts"] / runs["items"]
     runs["mean_rounds"] = runs["rounds"] / runs["items"]
+    runs["side_payment_rate"] = runs["side_payments"] / runs["items"]
     return runs.sort_index()
+
+
+def periods(results: RunResults) -> list[dict]:
+    """Rates before and after each accession (one period per distinct joining meeting).
+
+    Empty when every member is present from the first meeting.
+    """
+    cfg = results.config
+    if cfg.joins is None:
+        return []
+    starts = sorted({1, *[int(j) for j in cfg.joins if 1 < j <= cfg.meetings]})
+    bounds = list(zip(starts, [*starts[1:], cfg.meetings + 1]))
+    m = results.meetings
+    out = []
+    for first, end in bounds:
+        rows = m[(m["meeting"] >= first) & (m["meeting"] < end)]
+        runs = _rates(rows.groupby("replication"))
+        joined = [name for name, j in zip(cfg.names, cfg.joins) if j == first and first > 1]
+        entry: dict[str, object] = {
+            "first_meeting": first,
+            "last_meeting": end - 1,
+            "joined": joined,
+            "members_present": int(cfg.present(first).sum()),
+        }
+        for name in ("throughput", "deadlock_rate", "consensus_rate", "subset_rate"):
+            mean, lo, hi = mean_ci(runs[name].to_numpy())
+            entry[name] = mean
+            entry[f"{name}_ci95"] = [lo, hi]
+        out.append(entry)
+    return out
 
 
 def run_table(results: RunResults) -> pd.DataFrame:
@@ -75,7 +122,10 @@ def summarize(results: RunResults) -> dict:
     metrics: dict[str, object] = {
         "items": float(runs["items"].mean()),
         "adopted": float(runs["adopted"].mean()),
+        "consensus": float(runs["consensus"].mean()),
+        "subset_texts": float(runs["subset_texts"].mean()),
         "deadlocked": float(runs["deadlocked"].mean()),
+        "side_payments": float(runs["side_payments"].mean()),
     }
     for name in RATE_METRICS:
         m, lo, hi = mean_ci(runs[name].to_numpy())
@@ -108,8 +158,11 @@ def summarize(results: RunResults) -> dict:
         "rule": cfg.rule,
         "metrics": metrics,
         "members": members,
+        "periods": periods(results),
         "notes": "items, adopted, deadlocked, objections and sole_vetoes are means per replication; "
-        "throughput is adopted items per meeting; rates are per agenda item; "
+        "an item ends with a consensus text, a subset text (a text of all but at most "
+        "rule.subset_texts objectors) or no text (deadlocked); adopted = consensus + subset; "
+        "throughput is adopted texts per meeting; rates are per agenda item; "
         "intervals are 95% Student-t intervals over replications.",
     }
 
