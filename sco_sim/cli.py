@@ -33,6 +33,7 @@ from .runner import RunResults, run
 from .scenario import load_scenario, scenario_hash
 from .summary import compare as compare_results
 from .summary import summarize
+from .power import rules_table, scenario_spec
 from .winset import shares_by_dimension, winset_share
 
 out_console = Console(width=max(100, Console().width))
@@ -316,6 +317,45 @@ def winset_cmd(scenario: str, samples: int, seed: int, as_json: bool) -> None:
         for name, share in by_dim.items():
             t.add_row(name, f"{share:.4f}")
         out_console.print(t)
+
+
+@cli.command("rules")
+@click.argument("scenario", type=str)
+@JSON
+def rules_cmd(scenario: str, as_json: bool) -> None:
+    """Coleman's power to act and normalised Banzhaf power under each decision rule (exact)."""
+    config = load_config(scenario, None)
+    try:
+        table = rules_table(config)
+    except ValueError as exc:
+        raise InputError([Problem(scenario, "members", str(exc))]) from None
+    own = scenario_spec(config).label
+    if as_json:
+        stdout_json({
+            "scenario": config.name,
+            "scenario_rule": own,
+            "rules": table.to_dict(orient="records"),
+            "notes": "coleman = share of all 2^N yes/no profiles that pass (power of the "
+            "collectivity to act); member columns = normalised Banzhaf power; computed exactly.",
+        })
+        return
+    rows = table.to_dict(orient="records")
+    labels = [r["label"] + (" *" if r["label"] == own else "") for r in rows]
+    act = Table(title=f"{config.name}: Coleman's power of the collectivity to act (exact)",
+                title_justify="left")
+    act.add_column("rule")
+    act.add_column("share of the 2^N yes/no profiles that pass", justify="right")
+    for label, row in zip(labels, rows):
+        act.add_row(label, f"{row['coleman']:.4g}")
+    out_console.print(act)
+    power = Table(title="Normalised Banzhaf power (each rule's column sums to 1)", title_justify="left")
+    power.add_column("member")
+    for label in labels:
+        power.add_column(label, justify="right", max_width=14)
+    for m in [c for c in table.columns if c not in ("label", "coleman")]:
+        power.add_row(m, *[f"{row[m]:.3f}" for row in rows])
+    out_console.print(power)
+    out_console.print("* the scenario's own rule")
 
 
 @cli.command("validate")
