@@ -43,6 +43,16 @@ def proposer_weights(
     return np.cumsum(w)
 
 
+def major_weights(
+    capability: np.ndarray, groups: tuple[str, ...], present: np.ndarray | None = None
+) -> np.ndarray:
+    """Running sum of the capability of the major powers present (for ``major_agenda_share``)."""
+    w = np.where(np.array([g == "major" for g in groups]), np.asarray(capability, dtype=float), 0.0)
+    if present is not None:
+        w = np.where(present, w, 0.0)
+    return np.cumsum(w)
+
+
 def select_proposer(
     method: str,
     u: float,
@@ -51,14 +61,22 @@ def select_proposer(
     chair_order: tuple[int, ...],
     first_chair: int,
     present: np.ndarray | None = None,
+    major_share: float = 0.0,
+    major_cumulative: np.ndarray | None = None,
 ) -> int:
     """Index of the member who drafts an item under the scenario's proposer rule.
 
     ``rotating_chair``: the chair drafts every item of its meeting. ``capability_weighted``: a
     member with probability equal to its capability share. ``major_powers``: a major power, each
     equally likely (the "2+4" leadership of China and Russia). ``random``: any member, equally.
-    ``cumulative`` comes from :func:`proposer_weights`.
+    ``cumulative`` comes from :func:`proposer_weights`. With ``major_share`` > 0 ("major powers
+    lead"), a uniform ``u`` below it picks a major power by capability (``major_cumulative``)
+    instead, and the rest of the unit interval is rescaled for the rule above.
     """
+    if major_cumulative is not None and u < major_share:
+        return pick_index(u / major_share, major_cumulative)
+    if major_share > 0:
+        u = (u - major_share) / (1.0 - major_share)
     if method == "rotating_chair":
         return chair(meeting, chair_order, first_chair, present)
     if method in ("capability_weighted", "major_powers", "random"):

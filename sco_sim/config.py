@@ -54,6 +54,7 @@ class Config:
     drift: float
     fixed_status_quo: bool
     generated: bool = False
+    major_agenda_share: float = 0.0  # share of items tabled by a major power
     subset_texts: int = 0  # max objectors for a text of the others (0 = off)
     subset_moves_status_quo: bool = True
     joins: np.ndarray | None = None  # (N,) 1-based meeting each member joins; None = all from 1
@@ -190,6 +191,7 @@ def build_config(s: Scenario, meetings: int | None = None) -> Config:
         drift=s.status_quo.drift,
         fixed_status_quo=s.status_quo.fixed,
         generated=s.members is None,
+        major_agenda_share=s.agenda.major_agenda_share,
         subset_texts=s.rule.subset_texts,
         subset_moves_status_quo=s.rule.subset_moves_status_quo,
         joins=joins,

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .agenda import chair, proposer_weights
+from .agenda import chair, major_weights, proposer_weights
 from .config import Config
 from .drafting import amend, compromise_draft, setter_draft, step_draft
 from .geometry import (
@@ -53,7 +53,7 @@ class _Draws:
         need = {
             "members": config.generated or config.ideal_sd is not None,
             "agenda": True,
-            "proposer": config.proposer != "rotating_chair",
+            "proposer": config.proposer != "rotating_chair" or config.major_agenda_share > 0,
             "draft": config.drafting == "step" and config.noise > 0,
             "drift": config.drift > 0 and not config.fixed_status_quo,
             "status_quo": config.uniform_status_quo,
@@ -243,6 +243,7 @@ def _run_block(config: Config, seed: int, reps: range, items: bool):
         out.present[mt] = present
         weight = np.where(present, base_weight, 0.0)
         cumulative = proposer_weights(cfg.proposer, cfg.capability, cfg.groups, present)
+        major_cumulative = major_weights(cfg.capability, cfg.groups, present)
         shift = cfg.pressure_at(meeting_no)
         if shift is not None:
             ideal = clip_to_bounds(ideal + shift, cfg.bounds)
@@ -260,13 +261,23 @@ def _run_block(config: Config, seed: int, reps: range, items: bool):
             carried = s < carried_in
             dims = np.where(carried[:, None], backlog[:, s], new_dims)
             dims_all[:, s] = dims
+            share = cfg.major_agenda_share
+            u = draws.proposer_u[:, mt, s] if draws.proposer_u is not None else None
+            u_rule = u
+            if share > 0:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    u_rule = (u - share) / (1.0 - share)
             if cfg.proposer == "rotating_chair":
                 proposer = np.full(r, chair(mt, cfg.chair_order, cfg.first_chair, present), dtype=np.int64)
             else:
-                u = draws.proposer_u[:, mt, s]
                 proposer = np.minimum(
-                    np.searchsorted(cumulative, u * cumulative[-1], side="right"), n - 1
+                    np.searchsorted(cumulative, u_rule * cumulative[-1], side="right"), n - 1
                 ).astype(np.int64)
+            if share > 0:
+                by_major = np.minimum(
+                    np.searchsorted(major_cumulative, (u / share) * major_cumulative[-1], side="right"),
+                    n - 1).astype(np.int64)
+                proposer = np.where(u < share, by_major, proposer)
             if cfg.uniform_status_quo:
                 q = scale_to_bounds(draws.sq_uniform[:, mt, s], cfg.bounds)
                 have_q = True

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from .agenda import issue_areas, proposer_weights, select_proposer
+from .agenda import issue_areas, major_weights, proposer_weights, select_proposer
 from .agents import MemberState
 from .config import Config
 from .drafting import amend, compromise_draft, setter_draft, step_draft
@@ -100,7 +100,7 @@ class SCOModel(mesa.Model):
         present = self.present
         proposer = select_proposer(
             cfg.proposer, float(draws.proposer_u[slot]), self.meeting, self.proposer_cumulative,
-            cfg.chair_order, cfg.first_chair, present,
+            cfg.chair_order, cfg.first_chair, present, cfg.major_agenda_share, self.major_cumulative,
         )
         if cfg.uniform_status_quo:
             self.status_quo = scale_to_bounds(draws.sq_uniform[slot], cfg.bounds)
@@ -182,6 +182,7 @@ class SCOModel(mesa.Model):
         self.present = cfg.present(meeting_no)
         self.weight = np.where(self.present, self.base_weight, 0.0)
         self.proposer_cumulative = proposer_weights(cfg.proposer, cfg.capability, cfg.groups, self.present)
+        self.major_cumulative = major_weights(cfg.capability, cfg.groups, self.present)
         shift = cfg.pressure_at(meeting_no)
         if shift is not None:
             self.ideal = clip_to_bounds(self.ideal + shift, cfg.bounds)

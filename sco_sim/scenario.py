@@ -85,6 +85,9 @@ class Agenda(_Strict):
     package_size: int = Field(default=2, ge=1)
     deadlocked: Literal["drop", "carry_over"] = "drop"
     first_chair: str | None = None
+    # "Major powers lead" (the 2+4 pattern): the share of items tabled by a major power (drawn
+    # by capability among the majors present) instead of by the proposer rule above.
+    major_agenda_share: Unit = 0.0
 
 
 class Negotiation(_Strict):
@@ -412,6 +415,11 @@ def consistency_problems(s: Scenario, src: str) -> list[Problem]:
           and not any(m.group == "major" and m.joins == 1 for m in s.members)):
         bad("agenda.proposer", "'major_powers' needs a major power present at the first meeting")
 
+    if a.major_agenda_share > 0 and names and "major" not in groups:
+        bad("agenda.major_agenda_share", "needs at least one member with group = \"major\"")
+    elif (a.major_agenda_share > 0 and s.members is not None
+          and not any(m.group == "major" and m.joins == 1 for m in s.members)):
+        bad("agenda.major_agenda_share", "needs a major power present at the first meeting")
     if s.rule.type != "majority" and s.rule.threshold is not None:
         bad("rule.threshold", f"a threshold applies only to type = \"majority\", not {s.rule.type!r}")
     if s.rule.type != "majority" and s.rule.weighted:

@@ -1,0 +1,540 @@
+"""The interactive dashboard: a Mesa SolaraViz page over :class:`sco_sim.model.SCOModel`.
+
+Run it with ``sco-sim dashboard [SCENARIO]`` (see :mod:`sco_sim.dashboard`) or directly with
+``solara run sco_sim.app:page``. The scenario shown first is taken from the environment variable
+``SCO_SIM_DASHBOARD_SCENARIO`` (a path), else a bundled default.
+
+The page has
+  * a scenario card: a select over the bundled scenarios, an upload button and a drop zone; a file
+    that cannot be loaded gives a one-line message on the page, never a traceback;
+  * SolaraViz's controls (Reset, Play, Step) and its model parameters: the decision rule, one
+    tolerance for all members, the consultation rounds and a rivalry-intensity multiplier, whose
+    defaults are the scenario's own values (changing one takes effect at Reset);
+  * numeric readouts with stable ``data-testid`` attributes ("Meetings held: 3", "Adopted: 12",
+    "Deadlock rate: 0.42", ...), the policy-space picture (ideal points, status quo and its path),
+    the cumulative adoption / deadlock curves and the who-blocks table.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import weakref
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+import solara
+from matplotlib.figure import Figure
+
+from .config import Config, build_config
+from .errors import InputError, Problem
+from .model import SCOModel
+from .scenario import Scenario, _merge, load_raw, load_scenario, parse_scenario
+
+ENV_SCENARIO = "SCO_SIM_DASHBOARD_SCENARIO"
+SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+DEFAULT_SCENARIO = "sco_2017_3plus5.toml"
+RULES = ("unanimity", "consensus_minus_one", "majority")
+MAX_UPLOAD_BYTES = 1_000_000
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def bundled_scenarios() -> dict[str, str]:
+    """Label (path relative to the bundled folder) -> absolute path, teaching files last."""
+    if not SCENARIO_DIR.is_dir():
+        return {}
+    files = sorted(SCENARIO_DIR.glob("*.toml")) + sorted(SCENARIO_DIR.glob("teaching/*.toml"))
+    return {p.relative_to(SCENARIO_DIR).as_posix(): str(p) for p in files}
+
+
+def one_line(exc: BaseException) -> str:
+    """Any failure as a single line of text for the page."""
+    if isinstance(exc, InputError):
+        return exc.one_line()
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"
+
+
+def load_any(path: str | None = None, text: str | None = None, name: str = "upload") -> Scenario:
+    """Load a scenario from a file path, or from uploaded text; raises InputError on bad input.
+
+    Uploaded text passes the same checks as a file; an ``extends`` in it is resolved against the
+    bundled scenarios folder (an upload has no folder of its own).
+    """
+    if text is None:
+        if path is None:
+            raise InputError([Problem("dashboard", "scenario", "no scenario given")])
+        return load_scenario(path)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError([Problem(name, "", f"not valid TOML: {exc}")]) from None
+    meta = raw.get("scenario")
+    ext = meta.get("extends") if isinstance(meta, dict) else None
+    if ext is not None:
+        if not isinstance(ext, str):
+            raise InputError([Problem(name, "scenario.extends", "expected a file path string")])
+        parent = (SCENARIO_DIR / ext).resolve()
+        if not parent.is_file():
+            raise InputError([Problem(name, "scenario.extends",
+                                      f"extended file {ext!r} is not a bundled scenario")])
+        raw = _merge(load_raw(parent), raw)
+        raw["scenario"] = dict(raw["scenario"])
+        raw["scenario"].pop("extends", None)
+    return parse_scenario(raw, name)
+
+
+def scenario_defaults(config: Config) -> dict[str, Any]:
+    """The slider positions that reproduce a scenario unchanged."""
+    tol = np.asarray(config.tolerance, dtype=float)
+    return {
+        "rule": config.rule,
+        "tolerance": round(float(tol.mean()), 3) if tol.size else 0.0,
+        "uniform_tolerance": bool(tol.size == 0 or np.allclose(tol, tol[0])),
+        "max_rounds": int(config.max_rounds),
+        "rivalry_scale": 1.0,
+        "has_rivalries": bool(np.any(np.isfinite(config.rivalry))),
+    }
+
+
+def apply_controls(config: Config, rule: str | None, tolerance: float | None,
+                   max_rounds: int | None, rivalry_scale: float | None) -> Config:
+    """The scenario's configuration with the dashboard's controls applied."""
+    changes: dict[str, Any] = {}
+    if rule is not None:
+        if rule not in RULES:
+            raise InputError([Problem("dashboard", "rule", f"unknown rule {rule!r}")])
+        changes["rule"] = rule
+    if tolerance is not None:
+        changes["tolerance"] = np.full(config.n_members, max(0.0, float(tolerance)))
+    if max_rounds is not None:
+        changes["max_rounds"] = max(0, int(max_rounds))
+    if rivalry_scale is not None:
+        changes["rivalry"] = np.asarray(config.rivalry, dtype=float) * max(0.0, float(rivalry_scale))
+    return replace(config, **changes) if changes else config
+
+
+# --------------------------------------------------------------------------- the model
+
+
+class DashboardModel(mesa.Model):
+    """An :class:`SCOModel` built from a scenario choice and the dashboard's controls.
+
+    SolaraViz re-creates this class with its model parameters as keywords on Reset. It never
+    raises for bad input: ``error`` then holds one line for the page and ``step`` does nothing.
+    ``None`` for a control keeps the scenario's own value.
+    """
+
+    def __init__(self, scenario: str | None = None, scenario_text: str | None = None,
+                 rule: str | None = None, tolerance: float | None = None,
+                 max_rounds: int | None = None, rivalry_scale: float | None = None,
+                 seed: int = 0) -> None:
+        super().__init__(seed=int(seed))
+        self.scenario_label = scenario or "(none)"
+        self.error: str | None = None
+        self.inner: SCOModel | None = None
+        self.config: Config | None = None
+        self.sq_path: list[np.ndarray] = []
+        self.running = False
+        try:
+            path = bundled_scenarios().get(scenario, scenario) if scenario else None
+            scn = load_any(path=path, text=scenario_text, name=self.scenario_label)
+            self.config = apply_controls(build_config(scn), rule, tolerance, max_rounds,
+                                         rivalry_scale)
+            self.inner = SCOModel(self.config, seed=int(seed))
+        except Exception as exc:  # noqa: BLE001 - shown on the page as one line
+            self.error = one_line(exc)
+            return
+        # SCOModel registers its agents in Mesa's class-level id registry: drop them with us.
+        weakref.finalize(self, self.inner.release)
+        self._record_status_quo()
+        self.running = self.inner.meeting < self.config.meetings
+
+    def _record_status_quo(self) -> None:
+        sq = self.inner.status_quo if self.inner is not None else None
+        if sq is not None:
+            self.sq_path.append(np.array(sq, dtype=float))
+
+    def step(self) -> None:
+        """Hold one meeting (until the scenario's number of meetings has been held)."""
+        if self.inner is None or not self.running:
+            return
+        try:
+            self.inner.step()
+        except Exception as exc:  # noqa: BLE001
+            self.error = one_line(exc)
+            self.running = False
+            return
+        self._record_status_quo()
+        self.running = self.inner.meeting < self.config.meetings
+
+    # ------------------------------------------------------------------ read-outs
+
+    @property
+    def meetings(self) -> pd.DataFrame:
+        """One row per meeting held."""
+        rows = self.inner.meeting_rows if self.inner is not None else []
+        return pd.DataFrame(rows, columns=["meeting", "items", "adopted", "deadlocked",
+                                           "null_drafts", "rounds"] if not rows else None)
+
+    def totals(self) -> dict[str, float]:
+        """Counts and rates over the meetings held so far."""
+        m = self.meetings
+        held = len(m)
+        items = int(m["items"].sum()) if held else 0
+        adopted = int(m["adopted"].sum()) if held else 0
+        dead = int(m["deadlocked"].sum()) if held else 0
+        return {
+            "held": held,
+            "items": items,
+            "adopted": adopted,
+            "deadlocked": dead,
+            "null_drafts": int(m["null_drafts"].sum()) if held else 0,
+            "adoption_rate": adopted / items if items else 0.0,
+            "deadlock_rate": dead / items if items else 0.0,
+        }
+
+    def who_blocks(self) -> pd.DataFrame:
+        """Objections and sole vetoes per member over the meetings held so far."""
+        names = list(self.config.names) if self.config is not None else []
+        rows = self.inner.member_rows if self.inner is not None else []
+        if not rows:
+            return pd.DataFrame({"member": names, "objections": 0, "sole_vetoes": 0,
+                                 "distance_to_status_quo": np.nan})
+        df = pd.DataFrame(rows)
+        agg = df.groupby("member", sort=False).agg(objections=("objections", "sum"),
+                                                    sole_vetoes=("sole_vetoes", "sum"))
+        last = df[df["meeting"] == df["meeting"].max()].set_index("member")
+        agg["distance_to_status_quo"] = last["distance_to_status_quo"]
+        return agg.reindex(names).reset_index()
+
+
+# --------------------------------------------------------------------------- components
+
+
+def _testid(testid: str, text: str, strong: bool = False):
+    """A line of text with a stable ``data-testid`` (and ``id``) for tests and scripts."""
+    style = "font-size: 1.05em; font-weight: 600;" if strong else ""
+    return solara.v.Html(tag="div", attributes={"data-testid": testid, "id": testid,
+                                                 "style": style}, children=[text])
+
+
+@solara.component
+def Readouts(model: DashboardModel):
+    """Clearly labelled numbers: what the test and a reader look at first."""
+    from mesa.visualization.utils import update_counter
+
+    update_counter.get()
+    with solara.Card("Numbers so far", style={"height": "100%", "overflow": "auto"}):
+        _testid("scenario-name", f"Scenario: {model.config.name if model.config else '-'}")
+        if model.error:
+            solara.Error(model.error, attributes={"data-testid": "model-error"})
+            return
+        t = model.totals()
+        cfg = model.config
+        _testid("meetings-held", f"Meetings held: {t['held']} of {cfg.meetings}", strong=True)
+        _testid("items-tabled", f"Items tabled: {t['items']}")
+        _testid("adopted", f"Adopted: {t['adopted']}", strong=True)
+        _testid("deadlocked", f"Deadlocked: {t['deadlocked']}")
+        _testid("adoption-rate", f"Adoption rate: {t['adoption_rate']:.2f}")
+        _testid("deadlock-rate", f"Deadlock rate: {t['deadlock_rate']:.2f}", strong=True)
+        _testid("null-drafts", f"Null drafts: {t['null_drafts']}")
+        tol = np.asarray(cfg.tolerance)
+        tol_text = f"{tol[0]:.3f}" if tol.size and np.allclose(tol, tol[0]) else "per member"
+        _testid("settings", f"Rule: {cfg.rule} | tolerance: {tol_text} | "
+                            f"rounds: {cfg.max_rounds} | seed: {model.inner.run_seed}")
+
+
+def _policy_figure(model: DashboardModel, xdim: int, ydim: int) -> Figure:
+    """Ideal points, the status quo and its path in two chosen dimensions (one: over time)."""
+    fig = Figure(figsize=(5.2, 4.2), dpi=90)
+    ax = fig.subplots()
+    cfg, inner = model.config, model.inner
+    ideal = inner.ideal
+    present = inner.present
+    majors = np.array([g == "major" for g in cfg.groups])
+    path = np.array(model.sq_path) if model.sq_path else None
+    if cfg.n_dims == 1:
+        lo, hi = cfg.bounds[0]
+        meetings = max(1, inner.meeting)
+        for i, name in enumerate(cfg.names):
+            ax.axvline(ideal[i, 0], color="tab:red" if majors[i] else "tab:blue", ls="--", lw=1,
+                       alpha=1.0 if present[i] else 0.3)
+            ax.annotate(name, (ideal[i, 0], meetings), textcoords="offset points", xytext=(3, 2),
+                        fontsize=8)
+        if path is not None:
+            ax.plot(path[:, 0], np.arange(len(path)), "-o", color="black", ms=3,
+                    label="status quo")
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(-0.5, meetings + 0.8)
+        ax.set_xlabel(cfg.dimensions[0])
+        ax.set_ylabel("meeting")
+    else:
+        ax.scatter(ideal[majors, xdim], ideal[majors, ydim], marker="s", color="tab:red",
+                   label="major power", zorder=3)
+        ax.scatter(ideal[~majors, xdim], ideal[~majors, ydim], marker="o", color="tab:blue",
+                   label="other member", zorder=3)
+        for i, name in enumerate(cfg.names):
+            ax.annotate(name, (ideal[i, xdim], ideal[i, ydim]), textcoords="offset points",
+                        xytext=(4, 3), fontsize=8, alpha=1.0 if present[i] else 0.4)
+        if path is not None:
+            ax.plot(path[:, xdim], path[:, ydim], "-", color="0.4", lw=1, zorder=2)
+            ax.scatter(path[:1, xdim], path[:1, ydim], marker="x", color="0.4", zorder=4,
+                       label="initial status quo")
+            ax.scatter(path[-1:, xdim], path[-1:, ydim], marker="*", s=160, color="gold",
+                       edgecolor="black", zorder=5, label="status quo")
+        ax.set_xlim(*cfg.bounds[xdim])
+        ax.set_ylim(*cfg.bounds[ydim])
+        ax.set_xlabel(cfg.dimensions[xdim])
+        ax.set_ylabel(cfg.dimensions[ydim])
+        ax.set_aspect("equal", adjustable="box")
+    if path is None:
+        ax.set_title("fresh status quo for every item", fontsize=9)
+    ax.legend(loc="best", fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+@solara.component
+def PolicySpace(model: DashboardModel):
+    """The policy-space picture with a choice of the two dimensions shown."""
+    from mesa.visualization.utils import update_counter
+
+    counter = update_counter.get()
+    dims = list(model.config.dimensions) if model.config else []
+    xdim, set_xdim = solara.use_state(dims[0] if dims else "")
+    ydim, set_ydim = solara.use_state(dims[1] if len(dims) > 1 else "")
+    with solara.Card("Policy space", style={"height": "100%", "overflow": "auto"}):
+        if model.error or not dims:
+            solara.Text("No scenario loaded.")
+            return
+        x = dims.index(xdim) if xdim in dims else 0
+        y = dims.index(ydim) if ydim in dims else min(1, len(dims) - 1)
+        if len(dims) > 2:
+            with solara.Row():
+                solara.Select("x axis", value=dims[x], values=dims, on_value=set_xdim)
+                solara.Select("y axis", value=dims[y], values=dims, on_value=set_ydim)
+        fig = _policy_figure(model, x, y)
+        solara.FigureMatplotlib(fig, format="png",
+                                dependencies=[id(model), model.inner.meeting, x, y, counter])
+
+
+def _curves_figure(model: DashboardModel) -> Figure:
+    fig = Figure(figsize=(5.2, 3.6), dpi=90)
+    ax = fig.subplots()
+    m = model.meetings
+    if len(m):
+        items = m["items"].cumsum()
+        ax.plot(m["meeting"], m["adopted"].cumsum() / items, "-o", ms=3, color="tab:green",
+                label="adoption rate (cumulative)")
+        ax.plot(m["meeting"], m["deadlocked"].cumsum() / items, "-o", ms=3, color="tab:red",
+                label="deadlock rate (cumulative)")
+        ax.plot(m["meeting"], m["adopted"] / m["items"], ":", color="tab:green", alpha=0.6,
+                label="adopted share, this meeting")
+        ax.set_xlim(0.5, max(1.5, len(m) + 0.5))
+        ax.legend(loc="best", fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "no meeting held yet: press Step or Play", ha="center",
+                va="center", transform=ax.transAxes, fontsize=9)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel("meeting")
+    ax.set_ylabel("share of items")
+    fig.tight_layout()
+    return fig
+
+
+@solara.component
+def Throughput(model: DashboardModel):
+    """Cumulative adoption and deadlock rates, meeting by meeting."""
+    from mesa.visualization.utils import update_counter
+
+    counter = update_counter.get()
+    with solara.Card("Throughput and deadlock", style={"height": "100%", "overflow": "auto"}):
+        if model.error or model.inner is None:
+            solara.Text("No scenario loaded.")
+            return
+        solara.FigureMatplotlib(_curves_figure(model), format="png",
+                                dependencies=[id(model), model.inner.meeting, counter])
+
+
+@solara.component
+def WhoBlocks(model: DashboardModel):
+    """Objections and sole vetoes per member so far."""
+    from mesa.visualization.utils import update_counter
+
+    update_counter.get()
+    with solara.Card("Who blocks", style={"height": "100%", "overflow": "auto"}):
+        if model.error or model.inner is None:
+            solara.Text("No scenario loaded.")
+            return
+        df = model.who_blocks().sort_values(["objections", "sole_vetoes"], ascending=False,
+                                            kind="stable")
+        header = solara.v.Html(tag="tr", children=[
+            solara.v.Html(tag="th", children=[c], attributes={"style": "text-align: left"})
+            for c in ("member", "objections", "sole vetoes", "distance to status quo")])
+        body = []
+        for r in df.itertuples(index=False):
+            dist = "" if pd.isna(r.distance_to_status_quo) else f"{r.distance_to_status_quo:.3f}"
+            body.append(solara.v.Html(
+                tag="tr", attributes={"data-testid": f"who-blocks-{r.member}"},
+                children=[solara.v.Html(tag="td", children=[str(v)])
+                          for v in (r.member, int(r.objections), int(r.sole_vetoes), dist)]))
+        solara.v.SimpleTable(dense=True, attributes={"data-testid": "who-blocks"}, children=[
+            solara.v.Html(tag="thead", children=[header]),
+            solara.v.Html(tag="tbody", children=body)])
+
+
+COMPONENTS = [(Readouts, 0), (PolicySpace, 0), (Throughput, 0), (WhoBlocks, 0)]
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def model_params(label: str, config: Config, text: str | None) -> dict[str, Any]:
+    """SolaraViz parameters for one scenario: fixed choice + controls at the scenario's values."""
+    d = scenario_defaults(config)
+    tol_label = "Tolerance, every member" + ("" if d["uniform_tolerance"]
+                                             else " (scenario: per member; this sets all)")
+    riv_label = "Rivalry intensity (x scenario's)" + ("" if d["has_rivalries"]
+                                                      else " - no rivalries here")
+    return {
+        "scenario": label,
+        "scenario_text": text,
+        "rule": {"type": "Select", "value": d["rule"], "values": list(RULES),
+                 "label": "Decision rule"},
+        "tolerance": {"type": "SliderFloat", "value": d["tolerance"], "min": 0.0, "max": 0.5,
+                      "step": 0.01, "label": tol_label},
+        "max_rounds": {"type": "SliderInt", "value": d["max_rounds"], "min": 0,
+                       "max": max(10, d["max_rounds"]), "step": 1,
+                       "label": "Consultation rounds (max)"},
+        "rivalry_scale": {"type": "SliderFloat", "value": 1.0, "min": 0.0, "max": 5.0,
+                          "step": 0.1, "label": riv_label},
+        "seed": {"type": "SliderInt", "value": 0, "min": 0, "max": 99, "step": 1,
+                 "label": "Seed"},
+    }
+
+
+def initial_choice() -> tuple[str, str | None]:
+    """(label, path) of the scenario to show first: the environment's, else the default."""
+    bundled = bundled_scenarios()
+    env = os.environ.get(ENV_SCENARIO, "").strip()
+    if env:
+        p = Path(env).expanduser()
+        for label, path in bundled.items():
+            if p.exists() and Path(path).resolve() == p.resolve():
+                return label, path
+        return env, str(p)
+    if DEFAULT_SCENARIO in bundled:
+        return DEFAULT_SCENARIO, bundled[DEFAULT_SCENARIO]
+    if bundled:
+        return next(iter(bundled.items()))
+    return "(no scenario)", None
+
+
+class _Loaded:
+    """A scenario the page has accepted: label, path or uploaded text, and its config."""
+
+    def __init__(self, label: str, path: str | None, text: str | None, config: Config | None,
+                 error: str | None = None) -> None:
+        self.label, self.path, self.text, self.config, self.error = label, path, text, config, error
+
+
+def _load(label: str, path: str | None, text: str | None = None) -> _Loaded:
+    try:
+        return _Loaded(label, path, text, build_config(load_any(path=path, text=text, name=label)))
+    except Exception as exc:  # noqa: BLE001
+        return _Loaded(label, path, text, None, one_line(exc))
+
+
+def _upload_text(name: str, data: bytes) -> str:
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InputError([Problem(name, "", f"file too large ({len(data)} bytes; at most "
+                                            f"{MAX_UPLOAD_BYTES})")])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(name, "", f"cannot be read as UTF-8 text ({exc})")]) from None
+
+
+@solara.component
+def Page():
+    """The dashboard page (``solara run sco_sim.app:page``)."""
+    from mesa.visualization import SolaraViz
+
+    bundled = solara.use_memo(bundled_scenarios, [])
+    first = solara.use_memo(lambda: _load(*initial_choice()), [])
+    loaded = solara.use_reactive(first)
+    message = solara.use_reactive(first.error)  # one line about the last load attempt
+    generation = solara.use_reactive(0)  # remounts SolaraViz so its controls take new defaults
+    current = loaded.value
+
+    def build(ld: _Loaded) -> DashboardModel:
+        if ld.config is None:
+            return DashboardModel(scenario=ld.label, scenario_text=ld.text)
+        d = scenario_defaults(ld.config)
+        return DashboardModel(scenario=ld.path or ld.label, scenario_text=ld.text,
+                              rule=d["rule"], tolerance=d["tolerance"] if d["uniform_tolerance"]
+                              else None, max_rounds=d["max_rounds"], rivalry_scale=1.0)
+
+    model = solara.use_reactive(solara.use_memo(lambda: build(first), []))
+
+    def accept(ld: _Loaded) -> None:
+        if ld.error:
+            message.set(ld.error)  # keep what is on screen; say why the new file was refused
+            return
+        message.set(None)
+        loaded.set(ld)
+        model.set(build(ld))
+        generation.set(generation.value + 1)
+
+    def choose(label: str) -> None:
+        accept(_load(label, bundled.get(label, label)))
+
+    def on_upload(name: str, data: bytes) -> None:
+        try:
+            text = _upload_text(name, data)
+        except InputError as exc:
+            message.set(exc.one_line())
+            return
+        accept(_load(f"upload: {Path(name).name}", None, text))
+
+    def on_drop(file_info) -> None:
+        on_upload(file_info["name"], bytes(file_info["data"] or b""))
+
+    def on_widget_upload(value) -> None:
+        if value:
+            f = value[-1]
+            on_upload(f["name"], bytes(f["content"]))
+
+    with solara.Sidebar():
+        with solara.Card("Scenario"):
+            options = list(bundled)
+            if current.label not in options:
+                options = [current.label, *options]
+            solara.Select("Scenario", value=current.label, values=options, on_value=choose)
+            import ipywidgets
+
+            solara.Text("Or load your own scenario file (.toml):")
+            ipywidgets.FileUpload.element(accept=".toml", multiple=False,
+                                          description="Upload scenario", on_value=on_widget_upload)
+            solara.FileDrop(label="... or drop a scenario file here", on_file=on_drop,
+                            lazy=False)
+            if message.value:
+                solara.Error(message.value, attributes={"data-testid": "scenario-error"})
+            solara.Text("Changes to the controls below take effect at Reset.")
+
+    params = (model_params(current.path or current.label, current.config, current.text)
+              if current.config is not None else {"scenario": current.label})
+    title = f"SCO consensus: {current.config.name}" if current.config else "SCO consensus"
+    with solara.Column(style={"width": "100%"}):
+        SolaraViz(model, components=COMPONENTS, model_params=params, name=title,
+                  play_interval=300).key(f"viz-{generation.value}")
+
+
+page = Page
