@@ -7,6 +7,7 @@ code 2, and nothing written.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -317,6 +318,191 @@ def winset_cmd(scenario: str, samples: int, seed: int, as_json: bool) -> None:
         for name, share in by_dim.items():
             t.add_row(name, f"{share:.4f}")
         out_console.print(t)
+
+
+# --------------------------------------------------------------------------- sweeps
+
+
+def default_out(target: str) -> Path:
+    """``results/<file stem>`` when a sweep is given no --out."""
+    return Path("results") / Path(target).stem
+
+
+@contextmanager
+def sweep_progress(show: bool | None, label: str):
+    """A progress callback ``(done, total)`` in replications, with an ETA."""
+    if show is None:
+        show = sys.stderr.isatty()
+    if not show:
+        yield lambda done, total: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err_console, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, total=total, completed=done)
+
+        yield update
+
+
+def points_table(summary: pd.DataFrame, params: list[str], metrics: tuple[str, ...]) -> Table:
+    """Per design point: parameters, then each metric's mean and 95% CI."""
+    t = Table(title="Per design point (means over replications, 95% CI)", title_justify="left")
+    t.add_column("point", justify="right")
+    several = summary["scenario"].nunique() > 1
+    if several:
+        t.add_column("scenario", max_width=24)
+    for p in params:
+        t.add_column(p, justify="right", max_width=24, overflow="fold")
+    t.add_column("runs", justify="right")
+    for m in metrics:
+        t.add_column(m.replace("_", " "), justify="right")
+    for row in summary.to_dict(orient="records"):
+        cells = [str(row["point"])] + ([str(row["scenario"])] if several else [])
+        cells += [f"{row[p]:.4g}" if isinstance(row[p], float) else str(row[p]) for p in params]
+        cells.append(str(row["replications"]))
+        cells += [fmt_ci(row[m], [row[f"{m}_ci_low"], row[f"{m}_ci_high"]]) for m in metrics]
+        t.add_row(*cells)
+    return t
+
+
+def attribution_table(frame: pd.DataFrame) -> Table:
+    """Which accession added how much: paired differences along each chain of scenarios."""
+    t = Table(title="Attribution along each chain (paired by replication, 95% CI)", title_justify="left")
+    for col in ("chain", "step", "added", "removed", "from → to", "difference"):
+        t.add_column(col, justify="right" if col == "difference" else "left")
+    for row in frame.to_dict(orient="records"):
+        added = row.get("added")
+        removed = row.get("removed")
+        t.add_row(str(row.get("chain", "")), str(row.get("step", "")),
+                  ", ".join(added) if isinstance(added, (list, tuple)) else str(added or "—"),
+                  ", ".join(removed) if isinstance(removed, (list, tuple)) else str(removed or "—"),
+                  f"{row['from_mean']:.3f} → {row['to_mean']:.3f}",
+                  f"{row['difference']:+.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]")
+    return t
+
+
+SWEEP_METRICS = ("throughput", "deadlock_rate", "consensus_rate", "subset_rate")
+
+
+def summarize_folder(out: Path, show_attribution: bool = True) -> dict:
+    """Summarise a sweep folder: print per-point CIs (and attribution), write summary files."""
+    from .experiment import attribution, from_description
+    from .store import ResultStore
+    from .sweep import summarize_results
+
+    metrics = SWEEP_METRICS + ("adoption_rate", "mean_rounds")
+    summary = summarize_results(out, metrics=metrics)
+    store = ResultStore(out)
+    manifest = store.read_manifest() or {}
+    params = list(manifest.get("parameters") or [])
+    files: dict = {"summary.csv": lambda p: summary.to_csv(p, index=False),
+                   "summary.parquet": lambda p: write_parquet(p, summary)}
+    attr = None
+    described = manifest.get("experiment")
+    if show_attribution and isinstance(described, dict) and described.get("attributions"):
+        exp = from_description(described)
+        attr = attribution(store.read_runs(), exp)
+        files["attribution.csv"] = lambda p: attr.to_csv(p, index=False)
+    write_atomically(out, files)
+    out_console.print(points_table(summary, params, SWEEP_METRICS))
+    if attr is not None and len(attr):
+        out_console.print(attribution_table(attr))
+    out_console.print(f"wrote {out}/summary.csv, summary.parquet"
+                      + (", attribution.csv" if attr is not None else ""))
+    return {"summary": summary, "attribution": attr}
+
+
+@cli.command("sweep")
+@click.argument("target", type=str)
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUES",
+              help="Parameter values: PATH=v1,v2,... or PATH=lo:hi:n (n evenly spaced). Repeatable.")
+@click.option("--replications", "-r", type=click.IntRange(min=1), default=None,
+              help="Replications per design point (default: the experiment's, or 100).")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Master seed (common to all points).")
+@MEETINGS
+@click.option("--engine", type=click.Choice(["vectorised", "mesa"]), default=None,
+              help="Default: the experiment's, or vectorised.")
+@click.option("--chunk", type=click.IntRange(min=1), default=None,
+              help="Replications per task (the unit of resuming and of parallel work).")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Results folder (default results/<file name>). Rerun to resume.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Local worker processes (default: one per core; 1 runs in this process).")
+@click.option("--scheduler", type=str, default=None, help="Dask scheduler address, e.g. tcp://head:8786.")
+@click.option("--dask", "dask_mode", type=click.Choice(["local"]), default=None,
+              help="Run on a Dask LocalCluster on this machine.")
+@click.option("--shard", type=str, default=None, metavar="i/N",
+              help="Run only shard i of N (0-based) of the tasks, e.g. 0/4.")
+@click.option("--meetings-table", is_flag=True, help="Also store the per-meeting table.")
+@PROGRESS
+def sweep_cmd(target: str, sets: tuple[str, ...], replications: int | None, seed: int | None,
+              meetings: int | None, engine: str | None, chunk: int | None, out: Path | None,
+              workers: int | None, scheduler: str | None, dask_mode: str | None, shard: str | None,
+              meetings_table: bool, progress: bool | None) -> None:
+    """Sweep an experiment file, or a scenario with --set parameters; resumable."""
+    from .executors import make_executor
+    from .experiment import check, load_sweep
+    from .sweep import parse_shard, run_sweep
+
+    exp = load_sweep(target, list(sets), replications, seed, meetings, engine, chunk)
+    check(exp)
+    shard_spec = parse_shard(shard) if shard is not None else None
+    out = out if out is not None else default_out(target)
+    check_out_dir(out)
+    executor = make_executor(workers, scheduler, dask_mode == "local")
+    with sweep_progress(progress, f"sweep {Path(target).name}") as update:
+        report = run_sweep(exp, out, executor, shard=shard_spec, meetings_table=meetings_table,
+                           progress=update, command=shlex.join(["sco-sim", *(invoked_args() or [])]))
+    rate = report.runs_per_second
+    out_console.print(
+        f"{report.done} tasks run, {report.skipped} already done, {report.failed} failed; "
+        f"{report.replications} replications in {report.wall_time:.1f} s"
+        + (f" ({rate:,.0f} runs/s, {report.executor}, {report.workers} worker(s))"
+           if report.replications else ""))
+    for err in report.errors:
+        click.echo(f"sco-sim: task failed: {err}", err=True)
+    if shard_spec is None or report.skipped + report.done == report.tasks:
+        summarize_folder(out)
+    if report.failed:
+        raise click.exceptions.Exit(1)
+
+
+@cli.command("summarize")
+@click.argument("results", type=click.Path(path_type=Path))
+def summarize_cmd(results: Path) -> None:
+    """Per-point means with 95% CIs of a sweep folder (printed, and written beside it)."""
+    summarize_folder(results)
+
+
+@cli.command("sensitivity")
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--metric", default="deadlock_rate", show_default=True, help="Run-level metric to analyse.")
+@JSON
+def sensitivity_cmd(results: Path, metric: str, as_json: bool) -> None:
+    """Sobol or Morris sensitivity indices of a sweep run with that design (via SALib)."""
+    from .experiment import from_description
+    from .sensitivity import analyze
+    from .store import ResultStore
+
+    store = ResultStore(results)
+    manifest = store.read_manifest()
+    if manifest is None or not isinstance(manifest.get("experiment"), dict):
+        raise InputError([Problem(str(results), "RESULTS", "is not a sweep results folder (no manifest.json)")])
+    exp = from_description(manifest["experiment"])
+    indices = analyze(exp, store.read_runs(), metric=metric)
+    write_atomically(results, {f"sensitivity_{metric}.csv": lambda p: indices.to_csv(p, index=False)})
+    if as_json:
+        stdout_json({"metric": metric, "indices": indices.to_dict(orient="records")})
+        return
+    t = Table(title=f"Sensitivity of {metric}", title_justify="left")
+    for col in indices.columns:
+        t.add_column(col, justify="left" if indices[col].dtype == object else "right")
+    for row in indices.to_dict(orient="records"):
+        t.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row.values()])
+    out_console.print(t)
+    out_console.print(f"wrote {results}/sensitivity_{metric}.csv")
 
 
 @cli.command("rules")

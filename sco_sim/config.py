@@ -63,7 +63,7 @@ class Config:
     side_budget: float = 0.0  # per meeting, times a major's capability share
     community_growth: float = 0.0
     community_decay: float = 0.0
-    max_tolerance: float = float("inf")
+    max_tolerance: np.ndarray | float = float("inf")  # (N,) growth cap per member
     pressure: tuple[tuple[int, np.ndarray], ...] = ()  # (meeting, (N, D) shift of ideals), sorted
 
     def present(self, meeting: int) -> np.ndarray:
@@ -200,6 +200,8 @@ def build_config(s: Scenario, meetings: int | None = None) -> Config:
         side_budget=s.side_payments.budget,
         community_growth=cm.growth,
         community_decay=cm.decay,
-        max_tolerance=float("inf") if cm.max_tolerance is None else cm.max_tolerance,
+        # Growth stops at the cap, or at a member's starting tolerance if that is higher.
+        max_tolerance=(float("inf") if cm.max_tolerance is None
+                       else np.maximum(cm.max_tolerance, tolerance)),
         pressure=pressure,
     )

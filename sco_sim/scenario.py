@@ -140,8 +140,8 @@ class Community(_Strict):
     """`[community]`: a sense of community that grows with joint decisions and erodes with deadlock.
 
     After every item adopted by consensus each present member's tolerance rises by ``growth``;
-    after every item that ends with no text it falls by ``decay`` (never below 0, never above
-    ``max_tolerance`` when set).
+    after every item that ends with no text it falls by ``decay`` (never below 0; growth stops at
+    ``max_tolerance`` when set, or at the member's starting tolerance if that is higher).
     """
 
     growth: NonNeg = 0.0
@@ -441,7 +441,6 @@ def consistency_problems(s: Scenario, src: str) -> list[Problem]:
             bad("members.joins", "at least one member must be present at the first meeting")
     if s.side_payments.enabled and names and "major" not in groups:
         bad("side_payments.enabled", "side payments are paid by major powers; no member has group = \"major\"")
-    cm = s.community
     for i, pr in enumerate(s.pressure):
         f = f"pressure[{i}]"
         if names and pr.member not in names:
@@ -459,10 +458,6 @@ def consistency_problems(s: Scenario, src: str) -> list[Problem]:
                 bad(f"{f}.shocks[{k}].shift", f"expected {d} values (one per dimension), got {len(sh.shift)}")
             if sh.meeting > meetings:
                 bad(f"{f}.shocks[{k}].meeting", f"meeting {sh.meeting} is after the run's last meeting ({meetings})")
-    if cm.max_tolerance is not None and s.members is not None:
-        for m in s.members:
-            if m.tolerance > cm.max_tolerance:
-                bad(f"members.{m.name}.tolerance", f"{m.tolerance} exceeds community.max_tolerance ({cm.max_tolerance})")
 
     pairs: set[frozenset[str]] = set()
     for i, r in enumerate(s.rivalries):
