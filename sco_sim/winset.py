@@ -41,7 +41,11 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float,
     den = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / den
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At 0 or n successes the bound is exactly 0 or 1 in theory; rounding would leave a hair off
+    # and the interval would exclude its own estimate.
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)
+    hi = 1.0 if successes == n else min(1.0, centre + half)
+    return lo, hi
 
 
 def line_share(config: Config, ideal: np.ndarray, status_quo: np.ndarray, j: int) -> float:
