@@ -16,18 +16,6 @@ def pick_index(u: float, cumulative: np.ndarray) -> int:
     return min(idx, len(cumulative) - 1)
 
 
-def chair(
-    meeting: int, chair_order: tuple[int, ...], first_chair: int, present: np.ndarray | None = None
-) -> int:
-    """The member chairing a (0-based) meeting: the SCO rotates the chair in Russian alphabetical
-    order, starting from ``first_chair``; members that have not yet joined are skipped."""
-    n = len(chair_order)
-    rotation = [chair_order[(first_chair + j) % n] for j in range(n)]
-    if present is not None:
-        rotation = [i for i in rotation if present[i]]
-    return rotation[meeting % len(rotation)]
-
-
 def proposer_weights(
     method: str, capability: np.ndarray, groups: tuple[str, ...], present: np.ndarray | None = None
 ) -> np.ndarray:
@@ -56,17 +44,14 @@ def major_weights(
 def select_proposer(
     method: str,
     u: float,
-    meeting: int,
+    chair: int,
     cumulative: np.ndarray,
-    chair_order: tuple[int, ...],
-    first_chair: int,
-    present: np.ndarray | None = None,
     major_share: float = 0.0,
     major_cumulative: np.ndarray | None = None,
 ) -> int:
     """Index of the member who drafts an item under the scenario's proposer rule.
 
-    ``rotating_chair``: the chair drafts every item of its meeting. ``capability_weighted``: a
+    ``rotating_chair``: the chair (``Config.chair``) drafts every item of its meeting. ``capability_weighted``: a
     member with probability equal to its capability share. ``major_powers``: a major power, each
     equally likely (the "2+4" leadership of China and Russia). ``random``: any member, equally.
     ``cumulative`` comes from :func:`proposer_weights`. With ``major_share`` > 0 ("major powers
@@ -78,7 +63,7 @@ def select_proposer(
     if major_share > 0:
         u = (u - major_share) / (1.0 - major_share)
     if method == "rotating_chair":
-        return chair(meeting, chair_order, first_chair, present)
+        return chair
     if method in ("capability_weighted", "major_powers", "random"):
         return pick_index(u, cumulative)
     raise ValueError(f"unknown proposer rule {method!r}")

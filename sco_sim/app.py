@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import solara
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .config import Config, build_config
 from .errors import InputError, Problem
@@ -90,6 +91,14 @@ def load_any(path: str | None = None, text: str | None = None, name: str = "uplo
     return parse_scenario(raw, name)
 
 
+UPLOAD_PREFIX = "upload: "
+
+
+def _source_name(label: str) -> str:
+    """The file name an uploaded scenario's problems are reported under."""
+    return label.removeprefix(UPLOAD_PREFIX) or "upload.toml"
+
+
 def scenario_defaults(config: Config) -> dict[str, Any]:
     """The slider positions that reproduce a scenario unchanged."""
     tol = np.asarray(config.tolerance, dtype=float)
@@ -144,7 +153,7 @@ class DashboardModel(mesa.Model):
         self.running = False
         try:
             path = bundled_scenarios().get(scenario, scenario) if scenario else None
-            scn = load_any(path=path, text=scenario_text, name=self.scenario_label)
+            scn = load_any(path=path, text=scenario_text, name=_source_name(self.scenario_label))
             self.config = apply_controls(build_config(scn), rule, tolerance, max_rounds,
                                          rivalry_scale)
             self.inner = SCOModel(self.config, seed=int(seed))
@@ -253,7 +262,7 @@ def Readouts(model: DashboardModel):
 
 def _policy_figure(model: DashboardModel, xdim: int, ydim: int) -> Figure:
     """Ideal points, the status quo and its path in two chosen dimensions (one: over time)."""
-    fig = Figure(figsize=(5.2, 4.2), dpi=90)
+    fig = Figure(figsize=(5.0, 3.5), dpi=80)
     ax = fig.subplots()
     cfg, inner = model.config, model.inner
     ideal = inner.ideal
@@ -310,6 +319,7 @@ def PolicySpace(model: DashboardModel):
     dims = list(model.config.dimensions) if model.config else []
     xdim, set_xdim = solara.use_state(dims[0] if dims else "")
     ydim, set_ydim = solara.use_state(dims[1] if len(dims) > 1 else "")
+    detailed, set_detailed = solara.use_state(False)
     with solara.Card("Policy space", style={"height": "100%", "overflow": "auto"}):
         if model.error or not dims:
             solara.Text("No scenario loaded.")
@@ -320,13 +330,38 @@ def PolicySpace(model: DashboardModel):
             with solara.Row():
                 solara.Select("x axis", value=dims[x], values=dims, on_value=set_xdim)
                 solara.Select("y axis", value=dims[y], values=dims, on_value=set_ydim)
-        fig = _policy_figure(model, x, y)
-        solara.FigureMatplotlib(fig, format="png",
-                                dependencies=[id(model), model.inner.meeting, x, y, counter])
+        solara.Checkbox(label="Detailed picture: winset and indifference curves (slower)",
+                        value=detailed, on_value=set_detailed)
+        fig, dpi = None, 80
+        if detailed:
+            fig, problem = _detailed_policy_figure(model, x, y)
+            dpi = 55
+            if problem:
+                solara.Warning(f"Detailed picture unavailable: {problem}")
+        if fig is None:
+            fig, dpi = _policy_figure(model, x, y), 80
+        solara.FigureMatplotlib(fig, format="png", dpi=dpi,
+                                dependencies=[id(model), model.inner.meeting, x, y, detailed,
+                                              counter])
+
+
+def _detailed_policy_figure(model: DashboardModel, x: int, y: int) -> tuple[Figure | None, str]:
+    """The report's veto-player figure (:func:`sco_sim.plots.plot_policy_space`), replayed to
+    the meetings held so far with the same configuration and seed, so the paths coincide."""
+    try:
+        from . import plots
+
+        dims = (x, y) if model.config.n_dims > 1 and x != y else None
+        fig = plots.plot_policy_space(model.config, dims=dims, seed=model.inner.run_seed,
+                                      replication=model.inner.replication,
+                                      meetings=model.inner.meeting, grid=121)
+        return fig, ""
+    except Exception as exc:  # noqa: BLE001 - the simple picture is shown instead
+        return None, one_line(exc)
 
 
 def _curves_figure(model: DashboardModel) -> Figure:
-    fig = Figure(figsize=(5.2, 3.6), dpi=90)
+    fig = Figure(figsize=(5.0, 3.5), dpi=80)
     ax = fig.subplots()
     m = model.meetings
     if len(m):
@@ -342,6 +377,7 @@ def _curves_figure(model: DashboardModel) -> Figure:
     else:
         ax.text(0.5, 0.5, "no meeting held yet: press Step or Play", ha="center",
                 va="center", transform=ax.transAxes, fontsize=9)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlabel("meeting")
     ax.set_ylabel("share of items")
@@ -447,7 +483,8 @@ class _Loaded:
 
 def _load(label: str, path: str | None, text: str | None = None) -> _Loaded:
     try:
-        return _Loaded(label, path, text, build_config(load_any(path=path, text=text, name=label)))
+        scn = load_any(path=path, text=text, name=_source_name(label))
+        return _Loaded(label, path, text, build_config(scn))
     except Exception as exc:  # noqa: BLE001
         return _Loaded(label, path, text, None, one_line(exc))
 
@@ -502,7 +539,7 @@ def Page():
         except InputError as exc:
             message.set(exc.one_line())
             return
-        accept(_load(f"upload: {Path(name).name}", None, text))
+        accept(_load(f"{UPLOAD_PREFIX}{Path(name).name}", None, text))
 
     def on_drop(file_info) -> None:
         on_upload(file_info["name"], bytes(file_info["data"] or b""))

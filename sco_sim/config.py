@@ -57,6 +57,7 @@ class Config:
     major_agenda_share: float = 0.0  # share of items tabled by a major power
     subset_texts: int = 0  # max objectors for a text of the others (0 = off)
     subset_moves_status_quo: bool = True
+    subset_texts_from: int = 1
     joins: np.ndarray | None = None  # (N,) 1-based meeting each member joins; None = all from 1
     ideal_sd: np.ndarray | None = None  # (N, D) position uncertainty; None = none
     side_payments: bool = False
@@ -78,6 +79,38 @@ class Config:
             if m == meeting:
                 return shift
         return None
+
+    def subset_limit(self, meeting: int) -> int:
+        """Most objectors a subset text may leave on record at a (1-based) meeting (0: none)."""
+        return self.subset_texts if meeting >= self.subset_texts_from else 0
+
+    def chair(self, meeting: int) -> int:
+        """Index of the member chairing a (0-based) meeting.
+
+        The chair passes in Russian alphabetical order from ``first_chair``; a member that has
+        not yet joined is skipped, and the rotation continues from the last chair (so a new
+        member takes its turn when the rotation reaches its name).
+        """
+        n = len(self.chair_order)
+        pos = self.first_chair - 1
+        who = self.chair_order[self.first_chair]
+        for t in range(meeting + 1):
+            present = self.present(t + 1)
+            for _ in range(n):
+                pos += 1
+                who = self.chair_order[pos % n]
+                if present[who]:
+                    break
+        return who
+
+    def budgets(self, meeting: int) -> np.ndarray:
+        """Side-payment budget per member at a (1-based) meeting: ``budget`` times the member's
+        capability share among the members present, for present major powers (0 otherwise)."""
+        present = self.present(meeting)
+        majors = np.array([g == "major" for g in self.groups])
+        share = np.where(present, self.capability, 0.0)
+        share = share / share.sum()
+        return np.where(majors & present, self.side_budget * share, 0.0)
 
     @property
     def dynamic_tolerance(self) -> bool:
@@ -194,6 +227,7 @@ def build_config(s: Scenario, meetings: int | None = None) -> Config:
         major_agenda_share=s.agenda.major_agenda_share,
         subset_texts=s.rule.subset_texts,
         subset_moves_status_quo=s.rule.subset_moves_status_quo,
+        subset_texts_from=s.rule.subset_texts_from,
         joins=joins,
         ideal_sd=ideal_sd,
         side_payments=s.side_payments.enabled,

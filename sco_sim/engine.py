@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .agenda import chair, major_weights, proposer_weights
+from .agenda import major_weights, proposer_weights
 from .config import Config
 from .drafting import amend, compromise_draft, setter_draft, step_draft
 from .geometry import (
@@ -247,8 +247,8 @@ def _run_block(config: Config, seed: int, reps: range, items: bool):
         shift = cfg.pressure_at(meeting_no)
         if shift is not None:
             ideal = clip_to_bounds(ideal + shift, cfg.bounds)
-        budget = np.broadcast_to(
-            np.where(majors & present, cfg.side_budget * cfg.capability, 0.0), (r, n)).copy()
+        chair_now = cfg.chair(mt)
+        budget = np.broadcast_to(cfg.budgets(meeting_no), (r, n)).copy()
         payers_ok = majors & present
         if have_q and not cfg.fixed_status_quo and cfg.drift > 0:
             q = clip_to_bounds(q + cfg.drift * draws.drift[:, mt], cfg.bounds)
@@ -268,7 +268,7 @@ def _run_block(config: Config, seed: int, reps: range, items: bool):
                 with np.errstate(divide="ignore", invalid="ignore"):
                     u_rule = (u - share) / (1.0 - share)
             if cfg.proposer == "rotating_chair":
-                proposer = np.full(r, chair(mt, cfg.chair_order, cfg.first_chair, present), dtype=np.int64)
+                proposer = np.full(r, chair_now, dtype=np.int64)
             else:
                 proposer = np.minimum(
                     np.searchsorted(cumulative, u_rule * cumulative[-1], side="right"), n - 1
@@ -355,7 +355,8 @@ def _run_block(config: Config, seed: int, reps: range, items: bool):
                     rounds[live] += 1
 
             n_obj = objectors.sum(axis=1)
-            subset = voted & ~consensus & (n_obj >= 1) & (n_obj <= cfg.subset_texts)
+            subset = (voted & ~consensus & (n_obj >= 1) & (n_obj <= cfg.subset_limit(meeting_no))
+                      & (n_obj < int(present.sum())))
             adopted = consensus | subset
             moves = consensus | (subset & cfg.subset_moves_status_quo)
             if not cfg.fixed_status_quo and not cfg.uniform_status_quo:

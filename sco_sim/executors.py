@@ -23,6 +23,7 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import threading
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator, Protocol, runtime_checkable
 
 from .errors import InputError, Problem
@@ -112,7 +113,8 @@ class ProcessPoolExecutor:
 
     name = "process-pool"
 
-    def __init__(self, workers: int | None = None, max_tasks_per_child: int | None = MAX_TASKS_PER_CHILD,
+    def __init__(self, workers: int | None = None,
+                 max_tasks_per_child: int | None = MAX_TASKS_PER_CHILD,
                  start_method: str | None = None, window: int | None = None):
         self.workers = int(workers or cpu_count())
         if self.workers < 1:
@@ -123,7 +125,8 @@ class ProcessPoolExecutor:
         self._pool: cf.ProcessPoolExecutor | None = None
 
     def __enter__(self) -> "ProcessPoolExecutor":
-        self._pool = _RecyclingPool(max_workers=self.workers, mp_context=_mp_context(self.start_method),
+        self._pool = _RecyclingPool(max_workers=self.workers,
+                                    mp_context=_mp_context(self.start_method),
                                     max_tasks_per_child=self.max_tasks_per_child)
         return self
 
@@ -153,7 +156,13 @@ class ProcessPoolExecutor:
                 finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                 for f in finished:
                     pending.discard(f)
-                    yield f.result()
+                    try:
+                        result = f.result()
+                    except BrokenProcessPool as exc:
+                        raise RuntimeError(
+                            "a worker process died (out of memory, or killed); the tasks finished "
+                            "so far are saved: rerun the same command to continue") from exc
+                    yield result
                 fill()
         finally:
             for f in pending:
@@ -236,24 +245,26 @@ def import_distributed():
     try:
         import distributed
     except ImportError:
-        raise InputError([Problem("--scheduler/--dask", "", "Dask is not installed; install it with "
-                                  "pip install 'sco-sim[dask]'")]) from None
+        raise InputError([Problem("--scheduler/--dask", "", "Dask is not installed; install it "
+                                  "with pip install 'sco-sim[dask]'")]) from None
     return distributed
 
 
-def make_executor(workers: int | None = None, scheduler: str | None = None, dask_local: bool = False,
+def make_executor(workers: int | None = None, scheduler: str | None = None,
+                  dask_local: bool = False,
                   max_tasks_per_child: int | None = MAX_TASKS_PER_CHILD) -> Executor:
-    """The executor the command-line options ask for.
+    """Build the executor the command-line options ask for.
 
     ``scheduler``: Dask at that address. ``dask_local``: a Dask LocalCluster (``workers`` processes,
     default one per core). Otherwise ``workers`` = 1 runs in this process and anything else (None:
     one per core) a local process pool.
     """
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+    bad = isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    if workers is not None and bad:
         raise InputError([Problem("--workers", "", f"expected an integer >= 1, got {workers!r}")])
     if scheduler is not None and dask_local:
-        raise InputError([Problem("--scheduler", "", "give either --scheduler ADDRESS or --dask local, "
-                                  "not both")])
+        raise InputError([Problem("--scheduler", "", "give either --scheduler ADDRESS or "
+                                  "--dask local, not both")])
     if scheduler is not None:
         if not str(scheduler).strip():
             raise InputError([Problem("--scheduler", "", "expected a scheduler address, e.g. "

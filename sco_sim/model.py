@@ -99,8 +99,8 @@ class SCOModel(mesa.Model):
         cfg = self.config
         present = self.present
         proposer = select_proposer(
-            cfg.proposer, float(draws.proposer_u[slot]), self.meeting, self.proposer_cumulative,
-            cfg.chair_order, cfg.first_chair, present, cfg.major_agenda_share, self.major_cumulative,
+            cfg.proposer, float(draws.proposer_u[slot]), self.chair, self.proposer_cumulative,
+            cfg.major_agenda_share, self.major_cumulative,
         )
         if cfg.uniform_status_quo:
             self.status_quo = scale_to_bounds(draws.sq_uniform[slot], cfg.bounds)
@@ -143,7 +143,9 @@ class SCOModel(mesa.Model):
                 draft, dp, accept = amended, dp_amended, accept_amended
                 rounds += 1
             n_obj = int(objectors.sum())
-            if outcome == NO_TEXT and 1 <= n_obj <= cfg.subset_texts:
+            limit = cfg.subset_limit(self.meeting + 1)
+            # A subset text needs at least one supporter among the members present.
+            if outcome == NO_TEXT and 1 <= n_obj <= limit and n_obj < int(present.sum()):
                 outcome = SUBSET
         moves = outcome == CONSENSUS or (outcome == SUBSET and cfg.subset_moves_status_quo)
         if moves and not cfg.fixed_status_quo and not cfg.uniform_status_quo:
@@ -186,7 +188,8 @@ class SCOModel(mesa.Model):
         shift = cfg.pressure_at(meeting_no)
         if shift is not None:
             self.ideal = clip_to_bounds(self.ideal + shift, cfg.bounds)
-        self.budget = np.where(self.majors & self.present, cfg.side_budget * cfg.capability, 0.0)
+        self.chair = cfg.chair(self.meeting)
+        self.budget = cfg.budgets(meeting_no)
 
     def step(self) -> None:
         """Hold one meeting: drift, agenda (carried-over items first), negotiate every item."""

@@ -41,7 +41,7 @@ class ScenarioMeta(_Strict):
     """`[scenario]`: the name, the run length and (optionally) a file this one extends."""
 
     name: str = Field(min_length=1)
-    meetings: int = Field(ge=1, le=100_000)
+    meetings: int = Field(strict=True, ge=1, le=100_000)
     description: str = ""
     extends: str | None = None
 
@@ -66,23 +66,25 @@ class Rule(_Strict):
     """`[rule]`: how votes aggregate. Unanimity is the SCO Charter's consensus (art. 16)."""
 
     type: Literal["unanimity", "consensus_minus_one", "majority"] = "unanimity"
-    threshold: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] | None = None
+    threshold: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False), _NUMBER] | None = None
     weighted: bool = False
     # The SCO's way around a lone objector (since 2018 the Belt and Road paragraph names every
     # member except India): an item blocked by at most this many objectors is adopted as a text
     # of the others, with the objectors on record. 0 = off.
-    subset_texts: int = Field(default=0, ge=0)
+    subset_texts: int = Field(strict=True, default=0, ge=0)
     subset_moves_status_quo: bool = True
+    # The first meeting (1-based) at which subset texts are used (the SCO's practice dates from 2018).
+    subset_texts_from: int = Field(strict=True, default=1, ge=1)
 
 
 class Agenda(_Strict):
     """`[agenda]`: how many items a meeting takes up, who drafts them, which issue areas."""
 
-    items_per_meeting: int = Field(ge=1, le=10_000)
+    items_per_meeting: int = Field(strict=True, ge=1, le=10_000)
     proposer: Literal[PROPOSERS] = "rotating_chair"  # type: ignore[valid-type]
     issue_shares: list[NonNeg] | None = None
     package_probability: Unit = 0.0
-    package_size: int = Field(default=2, ge=1)
+    package_size: int = Field(strict=True, default=2, ge=1)
     deadlocked: Literal["drop", "carry_over"] = "drop"
     first_chair: str | None = None
     # "Major powers lead" (the 2+4 pattern): the share of items tabled by a major power (drawn
@@ -94,7 +96,7 @@ class Negotiation(_Strict):
     """`[negotiation]`: drafting method and the consultation that follows an objection."""
 
     drafting: Literal[DRAFTING] = "step"  # type: ignore[valid-type]
-    max_rounds: int = Field(default=2, ge=0, le=1000)
+    max_rounds: int = Field(strict=True, default=2, ge=0, le=1000)
     concession: Unit = 0.5
     proposal_step: Unit = 0.5
     noise: NonNeg = 0.0
@@ -123,7 +125,7 @@ class Member(_Strict):
     # (one value for every dimension, or one per dimension), clipped to the space.
     ideal_sd: NonNeg | list[NonNeg] = 0.0
     # Accession: the meeting (1-based) at which the member joins; absent before it.
-    joins: int = Field(default=1, ge=1)
+    joins: int = Field(strict=True, default=1, ge=1)
 
 
 class SidePayments(_Strict):
@@ -158,15 +160,15 @@ class Pressure(_Strict):
 
     member: str
     drift: list[Finite] | None = None
-    start: int = Field(default=1, ge=1)
-    end: int | None = Field(default=None, ge=1)
+    start: int = Field(strict=True, default=1, ge=1)
+    end: Annotated[int, Field(strict=True, ge=1)] | None = None
     shocks: list["Shock"] = []
 
 
 class Shock(_Strict):
     """A one-off shift of a member's ideal point at a given meeting."""
 
-    meeting: int = Field(ge=1)
+    meeting: int = Field(strict=True, ge=1)
     shift: list[Finite]
 
 
@@ -188,8 +190,8 @@ Pressure.model_rebuild()
 class Generate(_Strict):
     """`[generate]`: N members with ideal points drawn uniformly in the box each replication."""
 
-    members: int = Field(ge=1, le=1000)
-    majors: int = Field(default=0, ge=0)
+    members: int = Field(strict=True, ge=1, le=1000)
+    majors: int = Field(strict=True, default=0, ge=0)
     salience: NonNeg | list[NonNeg] = 1.0
     tolerance: NonNeg = 0.0
     major_capability: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 1.0

@@ -39,13 +39,14 @@ TABLES = ("runs", "meetings")
 
 #: ``p000012-r000250``: design point 12, replications from 250 (widths grow when needed)
 TASK_ID = re.compile(r"^p(?P<point>\d+)-r(?P<first>\d+)$")
-_TEMP = re.compile(r"^\.(?P<final>.+)\.(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-(?P<rand>[0-9a-f]+)\.tmp$")
+_TEMP = re.compile(
+    r"^\.(?P<final>.+)\.(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-(?P<rand>[0-9a-f]+)\.tmp$")
 #: temporary files of another machine (shared file systems) are removed only when this old
 STALE_SECONDS = 24 * 3600
 
 
 def task_id(point: int, first: int) -> str:
-    """The stable name of the task running ``point``'s replications from ``first``."""
+    """Name the task running ``point``'s replications from ``first``."""
     return f"p{point:06d}-r{first:06d}"
 
 
@@ -95,7 +96,7 @@ class ResultStore:
     # ----------------------------------------------------------------------------- paths
 
     def folder(self, table: str) -> Path:
-        """The folder of one table (``runs`` or ``meetings``)."""
+        """Return the folder of one table (``runs`` or ``meetings``)."""
         if table not in TABLES:
             raise ValueError(f"unknown table {table!r}; tables are {TABLES}")
         return self.root / table
@@ -112,7 +113,7 @@ class ResultStore:
     # ----------------------------------------------------------------------------- manifest
 
     def read_manifest(self) -> dict | None:
-        """The manifest, or None if the folder has none yet."""
+        """Return the manifest, or None if the folder has none yet."""
         if not self.manifest_path.exists():
             return None
         return json.loads(self.manifest_path.read_text(encoding="utf-8"))
@@ -173,7 +174,8 @@ class ResultStore:
 
     # ----------------------------------------------------------------------------- writing
 
-    def write_chunk(self, tid: str, tables: dict[str, pd.DataFrame], error: str | None = None) -> None:
+    def write_chunk(self, tid: str, tables: dict[str, pd.DataFrame],
+                    error: str | None = None) -> None:
         """Write one finished task: every table atomically, the runs file last.
 
         ``tables`` maps ``runs`` (required) and optionally ``meetings`` to their rows. ``error``
@@ -212,7 +214,7 @@ class ResultStore:
             yield tid, pd.read_parquet(path, columns=cols, engine="pyarrow")
 
     def read(self, table: str = "runs", columns: list[str] | None = None) -> pd.DataFrame:
-        """The whole table, sorted by point and replication (then meeting), index 0..n-1.
+        """Read the whole table, sorted by point and replication (then meeting), index 0..n-1.
 
         Chunks whose columns differ (error rows, scenarios with different members) are combined
         with missing values where a chunk lacks a column.
@@ -228,9 +230,9 @@ class ResultStore:
         return df.sort_values(keys, kind="stable").reset_index(drop=True)
 
     def read_runs(self, columns: list[str] | None = None) -> pd.DataFrame:
-        """The canonical tidy table: one row per (design point, replication), sorted."""
+        """Read the canonical tidy table: one row per (design point, replication), sorted."""
         return self.read("runs", columns)
 
     def read_meetings(self, columns: list[str] | None = None) -> pd.DataFrame:
-        """The per-meeting table (empty when the sweep did not ask for it), sorted."""
+        """Read the per-meeting table (empty when the sweep did not ask for it), sorted."""
         return self.read("meetings", columns)

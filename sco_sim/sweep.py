@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+import shlex
 import sys
 import time
 import traceback
@@ -87,7 +88,8 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 
 def _check_shard(i: Any, n: Any, where: str) -> None:
-    ok = all(isinstance(v, int) and not isinstance(v, bool) for v in (i, n)) and n >= 1 and 0 <= i < n
+    ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (i, n))
+    ok = ints and n >= 1 and 0 <= i < n
     if not ok:
         raise InputError([Problem("--shard", where, f"expected i/N with N >= 1 and 0 <= i < N "
                                   f"(shards are counted from 0), got {i}/{n}")])
@@ -132,12 +134,12 @@ class Job:
 
 
 def _api():
-    """The experiment API (design points, point configurations, hashes)."""
+    """Return the experiment API (design points, point configurations, hashes)."""
     return _experiment
 
 
 def _light(exp: Any) -> Any:
-    """A shallow copy without the cached design table (it would travel with every task)."""
+    """Copy ``exp`` shallowly without its cached design table (it would travel with every task)."""
     out = copy.copy(exp)
     for attr in ("_points", "_problem"):
         if hasattr(out, attr):
@@ -149,7 +151,7 @@ def _light(exp: Any) -> Any:
 
 
 def make_spec(exp: Any, points: pd.DataFrame, meetings_table: bool = False) -> SweepSpec:
-    """The picklable spec of a sweep of ``exp`` over the design table ``points``."""
+    """Build the picklable spec of a sweep of ``exp`` over the design table ``points``."""
     columns = tuple(c for c in points.columns if c not in ("point", "scenario"))
     dtypes = {c: str(points[c].dtype) for c in ("scenario", *columns)}
     return SweepSpec(experiment=_light(exp), seed=int(exp.seed), engine=str(exp.engine),
@@ -157,7 +159,7 @@ def make_spec(exp: Any, points: pd.DataFrame, meetings_table: bool = False) -> S
 
 
 def _simulate(config: Any, engine: str, seed: int, task: Task):
-    """The task's replications as RunResults (either engine; identical numbers)."""
+    """Run the task's replications into RunResults (either engine; identical numbers)."""
     if engine == "vectorised":
         return run_vectorised(config, task.count, seed, items=False, first=task.first)
     if engine == "mesa":
@@ -190,7 +192,8 @@ def _error_message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
 
 
-def run_task(spec: SweepSpec, task: Task, row: Mapping[str, Any] | None = None) -> dict[str, pd.DataFrame]:
+def run_task(spec: SweepSpec, task: Task,
+             row: Mapping[str, Any] | None = None) -> dict[str, pd.DataFrame]:
     """Run one task and return its tables.
 
     ``runs``: one row per replication: point, scenario, parameter columns, replication, the
@@ -211,7 +214,8 @@ def run_task(spec: SweepSpec, task: Task, row: Mapping[str, Any] | None = None) 
         metrics = run_table(results)
         if not np.array_equal(metrics["replication"].to_numpy(), reps):
             raise RuntimeError(f"task {task.task_id} returned replications "
-                               f"{metrics['replication'].tolist()[:5]}..., expected {reps[:5].tolist()}...")
+                               f"{metrics['replication'].tolist()[:5]}..., "
+                               f"expected {reps[:5].tolist()}...")
         runs = pd.concat([design, metrics.drop(columns="replication")], axis=1)
         runs["status"] = "ok"
         runs["error"] = ""
@@ -232,7 +236,7 @@ def run_task(spec: SweepSpec, task: Task, row: Mapping[str, Any] | None = None) 
 
 
 def execute(job: Job) -> tuple[Task, dict[str, pd.DataFrame]]:
-    """The function executors run: ``(task, tables)`` of one job (module level: picklable)."""
+    """Run one job and return ``(task, tables)``: what executors call (module level: picklable)."""
     return job.task, run_task(job.spec, job.task, job.row)
 
 
@@ -281,7 +285,7 @@ def _manifest(exp: Any, points: pd.DataFrame, n_tasks: int, meetings_table: bool
         "tasks": n_tasks,
         "tables": ["runs", "meetings"] if meetings_table else ["runs"],
         "versions": versions(),
-        "command": command if command is not None else " ".join(["sco-sim", *sys.argv[1:]]),
+        "command": command if command is not None else shlex.join(["sco-sim", *sys.argv[1:]]),
     }
 
 
@@ -295,18 +299,19 @@ def _check_compatible(old: dict, new: dict, out_dir: Path) -> None:
             what = "experiment" if key == "experiment_sha256" else key
             raise InputError([Problem(str(out_dir), "manifest.json", (
                 f"the folder holds results of a different sweep ({what}: {old.get(key)!r} there, "
-                f"{new.get(key)!r} now); rerun the same command to resume it, or choose a new --out"))])
+                f"{new.get(key)!r} now); rerun the same command to resume it, "
+                "or choose a new --out"))])
     old_v = (old.get("versions") or {}).get("sco-sim")
     new_v = new["versions"].get("sco-sim")
     if old_v != new_v:
         raise InputError([Problem(str(out_dir), "manifest.json", (
-            f"the folder holds results of sco-sim {old_v}, this is {new_v}; results of two versions "
-            "must not be mixed: choose a new --out"))])
+            f"the folder holds results of sco-sim {old_v}, this is {new_v}; results of two "
+            "versions must not be mixed: choose a new --out"))])
 
 
 def prepare(exp: Any, out_dir: str | Path, meetings_table: bool = False,
             command: str | None = None) -> tuple[ResultStore, pd.DataFrame, list[Task]]:
-    """Open (or start) the results folder of ``exp``: manifest checked or written, temp files cleaned.
+    """Open (or start) the results folder of ``exp``: check or write the manifest, clean temp files.
 
     Returns the store, the design table and the full plan. Refuses (InputError) a folder that holds
     another experiment's results, or that is not a folder.
@@ -404,8 +409,9 @@ def _ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
     return mean_ci(v, level)
 
 
-def summarize_results(out_dir: str | Path, metrics: tuple[str, ...] = SUMMARY_METRICS) -> pd.DataFrame:
-    """Per design point: means with 95% Student-t intervals over replications.
+def summarize_results(out_dir: str | Path,
+                      metrics: tuple[str, ...] = SUMMARY_METRICS) -> pd.DataFrame:
+    """Summarize a sweep per design point: means with 95% Student-t intervals over replications.
 
     Columns: point, scenario, the parameter columns, replications (runs with status ok), errors
     (runs with status error), then for every metric ``<metric>``, ``<metric>_ci_low`` and
@@ -415,7 +421,8 @@ def summarize_results(out_dir: str | Path, metrics: tuple[str, ...] = SUMMARY_ME
     store = ResultStore(out_dir)
     manifest = store.read_manifest()
     if manifest is None or not Path(out_dir).is_dir():
-        raise InputError([Problem(str(out_dir), "", "is not a sweep results folder (no manifest.json)")])
+        raise InputError([Problem(str(out_dir), "",
+                                  "is not a sweep results folder (no manifest.json)")])
     params = list(manifest.get("parameters") or [])
     keep = ["point", "scenario", *params, "replication", "status", *metrics]
     out: list[dict] = []

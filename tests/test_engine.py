@@ -113,6 +113,7 @@ def scenarios(draw):
     # The SCO's own mechanisms (issue 4), each switched on at random.
     meetings = raw["scenario"]["meetings"]
     raw["rule"]["subset_texts"] = draw(st.integers(0, n - 1))
+    raw["rule"]["subset_texts_from"] = draw(st.integers(1, meetings))
     raw["agenda"]["major_agenda_share"] = draw(st.sampled_from([0.0, 0.5, 1.0]))
     if draw(st.booleans()):
         raw["side_payments"] = {"enabled": True, "budget": draw(st.sampled_from([0.05, 0.5]))}
