@@ -109,7 +109,8 @@ class Config:
         present = self.present(meeting)
         majors = np.array([g == "major" for g in self.groups])
         share = np.where(present, self.capability, 0.0)
-        share = share / share.sum()
+        total = share.sum()
+        share = share / total if total > 0 else share
         return np.where(majors & present, self.side_budget * share, 0.0)
 
     @property

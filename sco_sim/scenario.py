@@ -374,8 +374,14 @@ def consistency_problems(s: Scenario, src: str) -> list[Problem]:
             seen.add(m.name)
             check_vector(f"{f}.ideal", m.ideal, inside=True)
             check_vector(f"{f}.salience", m.salience, inside=False)
-        if s.members and sum(m.capability for m in s.members) <= 0:
-            bad("members.capability", "at least one member needs a positive capability")
+        if s.members and sum(m.capability for m in s.members if m.joins == 1) <= 0:
+            bad("members.capability", "the members present at the first meeting need a positive "
+                "total capability (capability shares are taken among the members present)")
+        if (s.agenda.major_agenda_share > 0 or s.side_payments.enabled) and any(
+                m.group == "major" and m.joins == 1 for m in s.members) and not any(
+                m.group == "major" and m.joins == 1 and m.capability > 0 for m in s.members):
+            bad("members.capability", "major powers lead or pay side payments by capability: a major "
+                "power with positive capability must be present at the first meeting")
     if s.generate is not None:
         g = s.generate
         if g.majors > g.members:
