@@ -11,8 +11,8 @@ checks that the verdicts documented there still hold.
 
 Measures (all from the ``items`` table of :func:`sco_sim.engine.run_vectorised`):
 
-* an item *ends without a consensus text* when its ``outcome`` is ``"subset"`` (a text of the others)
-  or ``"none"`` (no text);
+* an item *ends without a consensus text* when its ``outcome`` is ``"subset"`` (a text of the
+  others) or ``"none"`` (no text);
 * a member *withholds consent* on an item when the item ends without a consensus text and the member
   is among the objectors at the last vote (objectors who were compensated by a side payment and so
   let a consensus text through are not counted);
@@ -71,6 +71,7 @@ PAPER = "Xue & Makengo (2021)"
 
 # ----------------------------------------------------------------------------------- statistics
 
+
 def _t(n: int) -> float:
     return float(stats.t.ppf(0.975, n - 1)) if n > 1 else 0.0
 
@@ -109,6 +110,7 @@ def paired_ci(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
 
 # --------------------------------------------------------------------------------- result types
 
+
 @dataclass(frozen=True)
 class Figure:
     """One number the model produces for a fact, with its interval and what the record says."""
@@ -145,7 +147,7 @@ class FactResult:
     checks: dict[str, bool] = field(default_factory=dict)
 
     def figure(self, label_start: str, scenario: str | None = None) -> Figure:
-        """The first figure whose label starts with ``label_start`` (and scenario, if given)."""
+        """Return the first figure whose label starts with ``label_start`` (in ``scenario``)."""
         for f in self.figures:
             if f.label.startswith(label_start) and (scenario is None or f.scenario == scenario):
                 return f
@@ -167,8 +169,16 @@ class Fact:
         verdict, reason, figures, checks = self.evaluate(runs)
         if verdict not in VERDICTS:
             raise ValueError(f"{self.id}: unknown verdict {verdict!r}")
-        return FactResult(self.id, self.statement, self.source, self.scenarios, verdict, reason,
-                          tuple(figures), dict(checks))
+        return FactResult(
+            self.id,
+            self.statement,
+            self.source,
+            self.scenarios,
+            verdict,
+            reason,
+            tuple(figures),
+            dict(checks),
+        )
 
 
 def _verdict(all_of: list[bool], any_of: list[bool] | None = None) -> str:
@@ -183,10 +193,13 @@ def _verdict(all_of: list[bool], any_of: list[bool] | None = None) -> str:
 
 # ------------------------------------------------------------------------------------ the items
 
+
 class Items:
     """A run's item table with the per-item quantities the facts need, counted per replication."""
 
-    def __init__(self, results: RunResults, first_meeting: int = 1, last_meeting: int | None = None):
+    def __init__(
+        self, results: RunResults, first_meeting: int = 1, last_meeting: int | None = None
+    ):
         it = results.items
         if it is None or it.empty:
             raise ValueError("validation needs the items table (run with items=True)")
@@ -233,7 +246,9 @@ class Items:
         """Per-replication number of items in ``mask``."""
         return np.bincount(self.rep[mask], minlength=self.n_reps).astype(float)
 
-    def rate(self, event: np.ndarray, among: np.ndarray | None = None) -> tuple[float, float, float]:
+    def rate(
+        self, event: np.ndarray, among: np.ndarray | None = None
+    ) -> tuple[float, float, float]:
         """Share of the items in ``among`` (default: all) for which ``event`` holds, with its CI."""
         among = np.ones(self.n_rows, dtype=bool) if among is None else among
         return ratio_ci(self.count(event & among), self.count(among))
@@ -244,10 +259,13 @@ class Items:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(den > 0, self.count(event & among) / den, np.nan)
 
-    def meeting_share(self, event: np.ndarray, among_meetings: np.ndarray | None = None
-                      ) -> tuple[float, float, float]:
-        """Share of meetings with at least one item in ``event`` (optionally only among meetings
-        that have at least one item in ``among_meetings``)."""
+    def meeting_share(
+        self, event: np.ndarray, among_meetings: np.ndarray | None = None
+    ) -> tuple[float, float, float]:
+        """Share of meetings with at least one item in ``event``.
+
+        Only meetings with at least one item in ``among_meetings`` count, when it is given.
+        """
         m0 = int(self.meeting.min())
         span = int(self.meeting.max()) - m0 + 1
         key = self.rep * span + (self.meeting - m0)
@@ -262,6 +280,7 @@ class Items:
 
 # ------------------------------------------------------------------------------------- the runs
 
+
 class Runs:
     """Runs of the bundled scenarios (and named counterfactual variants), made once and cached."""
 
@@ -275,13 +294,14 @@ class Runs:
         self.seconds = 0.0
 
     def config(self, key: str) -> Config:
-        """The numeric configuration of a bundled scenario (key of :data:`SCENARIOS`)."""
+        """Return the numeric configuration of a bundled scenario (key of :data:`SCENARIOS`)."""
         if key not in self._configs:
             self._configs[key] = build_config(load_scenario(self.scenario_dir / SCENARIOS[key]))
         return self._configs[key]
 
-    def results(self, key: str, variant: str = "",
-                change: Callable[[Config], Config] | None = None) -> RunResults:
+    def results(
+        self, key: str, variant: str = "", change: Callable[[Config], Config] | None = None
+    ) -> RunResults:
         """Results of scenario ``key``, or of a named variant built by ``change`` from it."""
         name = f"{key}|{variant}"
         if name not in self._results:
@@ -293,17 +313,23 @@ class Runs:
             self.seconds += time.perf_counter() - t0
         return self._results[name]
 
-    def items(self, key: str, first_meeting: int = 1, variant: str = "",
-              change: Callable[[Config], Config] | None = None) -> Items:
-        """The :class:`Items` of a run, optionally from ``first_meeting`` on."""
+    def items(
+        self,
+        key: str,
+        first_meeting: int = 1,
+        variant: str = "",
+        change: Callable[[Config], Config] | None = None,
+    ) -> Items:
+        """Return the :class:`Items` of a run, optionally from ``first_meeting`` on."""
         name = (key, variant, first_meeting)
         if name not in self._items:
             self._items[name] = Items(self.results(key, variant, change), first_meeting)
         return self._items[name]
 
 
-def _fig(scenario: str, label: str, est: tuple[float, float, float], observed: str = "",
-         digits: int = 3) -> Figure:
+def _fig(
+    scenario: str, label: str, est: tuple[float, float, float], observed: str = "", digits: int = 3
+) -> Figure:
     return Figure(scenario, label, est[0], est[1], est[2], observed, digits)
 
 
@@ -320,16 +346,21 @@ def _russia_connectivity(value: float) -> Callable[[Config], Config]:
         ideal = cfg.ideal.copy()
         ideal[cfg.names.index("Russia"), cfg.dimensions.index("connectivity")] = value
         return dataclasses.replace(cfg, ideal=ideal)
+
     return change
 
 
 # ------------------------------------------------------------------------------------ the facts
 
+
 def _f1(runs: Runs):
     """India most often alone in objecting on connectivity after 2017."""
     figures, checks = [], {}
-    for key, first, label in (("3+5", 1, "3+5"), ("2024", 1, "2024"),
-                              ("history", EXPANSION_MEETING, "history, meetings 17-25")):
+    for key, first, label in (
+        ("3+5", 1, "3+5"),
+        ("2024", 1, "2024"),
+        ("history", EXPANSION_MEETING, "history, meetings 17-25"),
+    ):
         it = runs.items(key, first)
         conn = it.area("connectivity")
         rates = {m: it.rate(it.sole(m), conn) for m in it.names}
@@ -337,26 +368,42 @@ def _f1(runs: Runs):
         india = rates["India"]
         runner_up = next(m for m in ranked if m != "India")
         nxt = rates[runner_up]
-        figures.append(_fig(label, "India: sole objections per connectivity item", india,
-                            "India the member most often alone (BRI paragraph since 2018)"))
-        figures.append(_fig(label, f"next member ({runner_up}): sole objections per connectivity item",
-                            nxt))
+        figures.append(
+            _fig(
+                label,
+                "India: sole objections per connectivity item",
+                india,
+                "India the member most often alone (BRI paragraph since 2018)",
+            )
+        )
+        figures.append(
+            _fig(label, f"next member ({runner_up}): sole objections per connectivity item", nxt)
+        )
         all_sole = it.count(it.no_consensus & (it.n_objectors == 1) & conn)
-        figures.append(_fig(label, "India's share of all sole objections on connectivity",
-                            ratio_ci(it.count(it.sole("India") & conn), all_sole)))
+        figures.append(
+            _fig(
+                label,
+                "India's share of all sole objections on connectivity",
+                ratio_ci(it.count(it.sole("India") & conn), all_sole),
+            )
+        )
         checks[f"{label}: India highest, CI above the next member's"] = (
-            ranked[0] == "India" and india[1] > nxt[2])
+            ranked[0] == "India" and india[1] > nxt[2]
+        )
     ok = list(checks.values())
     verdict = _verdict(ok)
-    reason = ("India is the most frequent sole objector on connectivity items in every post-2017 "
-              "configuration, its interval clear of the next member's" if verdict == REPRODUCED else
-              "India is not the clear most frequent sole objector on connectivity in: "
-              + ", ".join(k for k, v in checks.items() if not v))
+    reason = (
+        "India is the most frequent sole objector on connectivity items in every post-2017 "
+        "configuration, its interval clear of the next member's"
+        if verdict == REPRODUCED
+        else "India is not the clear most frequent sole objector on connectivity in: "
+        + ", ".join(k for k, v in checks.items() if not v)
+    )
     return verdict, reason, figures, checks
 
 
 def _f2(runs: Runs):
-    """The BRI paragraph as a text of the others without India, every year since 2018."""
+    """Check the BRI paragraph: a text of the others without India, every year since 2018."""
     it = runs.items("3+5")
     conn = it.area("connectivity")
     subset = it.outcome == "subset"
@@ -368,42 +415,80 @@ def _f2(runs: Runs):
     meetings = it.meeting_share(without_india & conn, conn)
     none_with_russia = it.rate(it.withheld("Russia"), conn & (it.outcome == "none"))
     figures = [
-        _fig("3+5", "share of connectivity subset texts issued without India alone", share_india,
-             "all of them (the BRI paragraph omits only India)"),
+        _fig(
+            "3+5",
+            "share of connectivity subset texts issued without India alone",
+            share_india,
+            "all of them (the BRI paragraph omits only India)",
+        ),
         _fig("3+5", "connectivity items ending as a text without India", rate_text),
         _fig("3+5", "connectivity items ending with a consensus text", rate_cons),
         _fig("3+5", "connectivity items ending with no text at all", rate_none),
-        _fig("3+5", "Russia among the objectors when a connectivity item ends with no text",
-             none_with_russia, "Russia endorses the BRI paragraph every year"),
-        _fig("3+5", "meetings with a connectivity item at which a text without India is issued",
-             meetings, "every summit since 2018 (1.0)"),
+        _fig(
+            "3+5",
+            "Russia among the objectors when a connectivity item ends with no text",
+            none_with_russia,
+            "Russia endorses the BRI paragraph every year",
+        ),
+        _fig(
+            "3+5",
+            "meetings with a connectivity item at which a text without India is issued",
+            meetings,
+            "every summit since 2018 (1.0)",
+        ),
     ]
     china = conn & (it.proposer == "China")
-    for outcome, label, obs in (("subset", "a text without India", "1.0"),
-                                ("consensus", "a consensus text", "0 (India never endorses it)"),
-                                ("none", "no text", "0")):
+    for outcome, label, obs in (
+        ("subset", "a text without India", "1.0"),
+        ("consensus", "a consensus text", "0 (India never endorses it)"),
+        ("none", "no text", "0"),
+    ):
         event = (it.outcome == outcome) & (it.sole("India") if outcome == "subset" else True)
-        figures.append(_fig("3+5", f"China-tabled connectivity items ending with {label}",
-                            it.rate(event, china), obs))
+        figures.append(
+            _fig(
+                "3+5",
+                f"China-tabled connectivity items ending with {label}",
+                it.rate(event, china),
+                obs,
+            )
+        )
+    figures.append(
+        _fig(
+            "3+5",
+            "China-tabled connectivity consensus texts India accepted for a side payment",
+            it.rate(it.objector["India"] & it.paid, china & (it.outcome == "consensus")),
+        )
+    )
     cf = runs.items("3+5", variant="russia_conn_0.7", change=_russia_connectivity(0.7))
     cconn = cf.area("connectivity")
-    figures.append(_fig("3+5, Russia connectivity 0.7 (diagnostic)",
-                        "meetings with a connectivity item at which a text without India is issued",
-                        cf.meeting_share((cf.outcome == "subset") & cf.sole("India") & cconn, cconn)))
+    figures.append(
+        _fig(
+            "3+5, Russia connectivity 0.7 (diagnostic)",
+            "meetings with a connectivity item at which a text without India is issued",
+            cf.meeting_share((cf.outcome == "subset") & cf.sole("India") & cconn, cconn),
+        )
+    )
     checks = {
         "India the lone objector on >= 90 % of connectivity subset texts": share_india[0] >= 0.9,
         "a text without India at >= 90 % of meetings with a connectivity item": meetings[0] >= 0.9,
     }
     verdict = _verdict(list(checks.values()))
-    reason = (f"when a connectivity text is issued without a member it is without India "
-              f"({share_india[0]:.1%}), but only {meetings[0]:.0%} of meetings with a connectivity item "
-              f"produce such a text: {rate_none[0]:.0%} of connectivity items end with no text, with "
-              f"Russia among the objectors in {none_with_russia[0]:.0%} of them")
+    reason = (
+        f"when a connectivity text is issued without a member it is without India "
+        f"({share_india[0]:.1%}), but only {meetings[0]:.0%} of meetings with a connectivity item "
+        f"produce such a text: {rate_none[0]:.0%} of connectivity items end with no text, with "
+        f"Russia among the objectors in {none_with_russia[0]:.0%} of them"
+    )
     return verdict, reason, figures, checks
 
 
-_AREAS = ("alignment", "connectivity", "counter_terrorism", "institutional_deepening",
-          "economic_integration")
+_AREAS = (
+    "alignment",
+    "connectivity",
+    "counter_terrorism",
+    "institutional_deepening",
+    "economic_integration",
+)
 
 
 def _area_rates(it: Items, event: np.ndarray) -> dict[str, np.ndarray]:
@@ -419,24 +504,38 @@ def _f3(runs: Runs):
         for a in ("counter_terrorism", "institutional_deepening", "economic_integration"):
             figures.append(_fig(key, f"consensus rate, {a}", it.rate(cons, it.area(a))))
         for a in ("counter_terrorism", "institutional_deepening", "economic_integration"):
-            figures.append(_fig(key, f"adoption rate (consensus or subset text), {a}",
-                                it.rate(it.outcome != "none", it.area(a))))
+            figures.append(
+                _fig(
+                    key,
+                    f"adoption rate (consensus or subset text), {a}",
+                    it.rate(it.outcome != "none", it.area(a)),
+                )
+            )
         per = _area_rates(it, cons)
         for other in ("institutional_deepening", "economic_integration"):
             d = paired_ci(per["counter_terrorism"], per[other])
-            figures.append(_fig(key, f"consensus rate difference counter_terrorism - {other}", d,
-                                "> 0 (security the most cohesive area)"))
+            figures.append(
+                _fig(
+                    key,
+                    f"consensus rate difference counter_terrorism - {other}",
+                    d,
+                    "> 0 (security the most cohesive area)",
+                )
+            )
             checks[f"{key}: counter_terrorism above {other}"] = d[1] > 0
     verdict = _verdict(list(checks.values()))
-    reason = ("counter-terrorism items reach a consensus text more often than institutional and "
-              "economic items both among the founders and in 3+5" if verdict == REPRODUCED else
-              "counter-terrorism does not pass more readily in: "
-              + ", ".join(k for k, v in checks.items() if not v))
+    reason = (
+        "counter-terrorism items reach a consensus text more often than institutional and "
+        "economic items both among the founders and in 3+5"
+        if verdict == REPRODUCED
+        else "counter-terrorism does not pass more readily in: "
+        + ", ".join(k for k, v in checks.items() if not v)
+    )
     return verdict, reason, figures, checks
 
 
 def _f4(runs: Runs):
-    """The development bank and the FTZ stalled; Russian reluctance on the bank."""
+    """Check the stalled development bank and FTZ, and Russian reluctance on the bank."""
     figures, checks, num = [], {}, {}
     for key in ("2+4", "3+5"):
         it = runs.items(key)
@@ -447,50 +546,95 @@ def _f4(runs: Runs):
         others = [a for a in _AREAS if a != "economic_integration"]
         mean_others = np.nanmean(np.stack([per[a] for a in others]), axis=0)
         d = paired_ci(per["economic_integration"], mean_others)
-        figures.append(_fig(key, "consensus rate difference economic_integration - mean of the other "
-                            "four areas", d, "< 0 (stalled)"))
+        figures.append(
+            _fig(
+                key,
+                "consensus rate difference economic_integration - mean of the other four areas",
+                d,
+                "< 0 (stalled)",
+            )
+        )
         lowest = True
         for other in others:
             dd = paired_ci(per["economic_integration"], per[other])
-            figures.append(_fig(key, f"consensus rate difference economic_integration - {other}", dd))
+            figures.append(
+                _fig(key, f"consensus rate difference economic_integration - {other}", dd)
+            )
             lowest &= dd[2] < 0
         checks[f"{key}: economic_integration below the other areas' mean consensus rate"] = d[2] < 0
         china = econ & (it.proposer == "China")
         failed = it.rate(it.no_consensus, china)
         russia = it.rate(it.objector["Russia"], china & it.no_consensus)
-        softened = ratio_ci(it.count(china & cons & ((it.rounds > 0) | it.paid)), it.count(china & cons))
-        figures.append(_fig(key, "China-tabled economic items ending without a consensus text", failed,
-                            "China's proposals stalled for years"))
-        figures.append(_fig(key, "Russia among the objectors when they do", russia,
-                            "Russian reluctance on the bank"))
-        figures.append(_fig(key, "China-tabled economic consensus texts reached only after concessions "
-                            "or a side payment", softened))
+        softened = ratio_ci(
+            it.count(china & cons & ((it.rounds > 0) | it.paid)), it.count(china & cons)
+        )
+        figures.append(
+            _fig(
+                key,
+                "China-tabled economic items ending without a consensus text",
+                failed,
+                "China's proposals stalled for years",
+            )
+        )
+        figures.append(
+            _fig(
+                key,
+                "Russia among the objectors when they do",
+                russia,
+                "Russian reluctance on the bank",
+            )
+        )
+        figures.append(
+            _fig(
+                key,
+                "China-tabled economic consensus texts reached only after concessions "
+                "or a side payment",
+                softened,
+            )
+        )
         sole_all = it.count(econ & it.no_consensus & (it.n_objectors == 1))
         shares = {m: ratio_ci(it.count(it.sole(m) & econ), sole_all) for m in ("Russia", "China")}
         for m, est in shares.items():
             figures.append(_fig(key, f"{m}'s share of sole objections on economic items", est))
-        checks[f"{key}: China's economic proposals stall (>= 50 % without consensus text) with Russia "
-               "objecting (>= 50 % of those)"] = failed[0] >= 0.5 and russia[0] >= 0.5
+        checks[
+            f"{key}: China's economic proposals stall (>= 50 % without consensus text) with Russia "
+            "objecting (>= 50 % of those)"
+        ] = failed[0] >= 0.5 and russia[0] >= 0.5
         num[key] = (failed[0], russia[0], softened[0], shares["China"][0], lowest)
     cf = runs.items("2+4", variant="no_side_payments", change=_without_side_payments)
     china = cf.area("economic_integration") & (cf.proposer == "China")
     cf_failed = cf.rate(cf.no_consensus, china)
-    figures.append(_fig("2+4, no side payments (diagnostic)",
-                        "China-tabled economic items ending without a consensus text", cf_failed))
-    figures.append(_fig("2+4, no side payments (diagnostic)", "Russia the sole objector on them",
-                        cf.rate(cf.sole("Russia"), china & cf.no_consensus)))
+    figures.append(
+        _fig(
+            "2+4, no side payments (diagnostic)",
+            "China-tabled economic items ending without a consensus text",
+            cf_failed,
+        )
+    )
+    figures.append(
+        _fig(
+            "2+4, no side payments (diagnostic)",
+            "Russia the sole objector on them",
+            cf.rate(cf.sole("Russia"), china & cf.no_consensus),
+        )
+    )
     stall = [v for k, v in checks.items() if "mean consensus" in k]
     russia_ok = [v for k, v in checks.items() if "Russia objecting" in k]
     verdict = NOT_REPRODUCED if not any(stall) else _verdict(stall + russia_ok)
     f24, f35 = num["2+4"], num["3+5"]
-    low = ("the lowest consensus rate of the five areas in both configurations" if f24[4] and f35[4]
-           else "a consensus rate below the other areas' mean")
-    reason = (f"economic integration has {low}; in 3+5 China's "
-              f"economic items end without a consensus text {f35[0]:.0%} of the time, Russia objecting "
-              f"in {f35[1]:.0%} of those, but among the founders only {f24[0]:.0%}: there "
-              f"{f24[2]:.0%} of them pass after concessions or a side payment (without side payments "
-              f"{cf_failed[0]:.0%} fail), and the founders' economic deadlocks are China's own lone "
-              f"objections to others' texts ({f24[3]:.0%} of sole objections)")
+    low = (
+        "the lowest consensus rate of the five areas in both configurations"
+        if f24[4] and f35[4]
+        else "a consensus rate below the other areas' mean"
+    )
+    reason = (
+        f"economic integration has {low}; in 3+5 China's "
+        f"economic items end without a consensus text {f35[0]:.0%} of the time, Russia objecting "
+        f"in {f35[1]:.0%} of those, but among the founders only {f24[0]:.0%}: there "
+        f"{f24[2]:.0%} of them pass after concessions or a side payment (without side payments "
+        f"{cf_failed[0]:.0%} fail), and the founders' economic deadlocks are China's own lone "
+        f"objections to others' texts ({f24[3]:.0%} of sole objections)"
+    )
     if verdict == REPRODUCED:
         reason = "economic integration stalls, and China's proposals fail with Russia objecting"
     return verdict, reason, figures, checks
@@ -505,41 +649,78 @@ def _f5(runs: Runs):
     runner_up = next(m for m in ranked if m != "India")
     india_sole = it.sole("India") & ct
     figures = [
-        _fig("2024", "India withholds consent, per counter_terrorism item", it.rate(it.withheld("India"), ct)),
-        _fig("2024", "Pakistan withholds consent, per counter_terrorism item",
-             it.rate(it.withheld("Pakistan"), ct)),
-        _fig("2024", "India: sole objections per counter_terrorism item", rates["India"],
-             "India withheld consent alone (June 2025)"),
-        _fig("2024", f"next member ({runner_up}): sole objections per counter_terrorism item",
-             rates[runner_up]),
-        _fig("2024", "India's share of all sole objections on counter_terrorism",
-             ratio_ci(it.count(india_sole), it.count(ct & it.no_consensus & (it.n_objectors == 1)))),
-        _fig("2024", "meetings with a counter_terrorism item ending without a consensus text",
-             it.meeting_share(ct & it.no_consensus, ct)),
-        _fig("2024", "meetings with a counter_terrorism item ending with no text, India objecting",
-             it.meeting_share(ct & (it.outcome == "none") & it.objector["India"], ct)),
-        _fig("2024", "India's sole objections on counter_terrorism that end with no text at all",
-             it.rate(it.outcome == "none", india_sole), "1.0 (no communiqué was issued)"),
-        _fig("2024", "India's sole objections on counter_terrorism on a text tabled by a rival",
-             it.rate(np.isin(it.proposer, ["China", "Pakistan"]), india_sole)),
-        _fig("2024", "Pakistan's withheld consents on counter_terrorism on a text tabled by India",
-             it.rate(it.proposer == "India", it.withheld("Pakistan") & ct)),
+        _fig(
+            "2024",
+            "India withholds consent, per counter_terrorism item",
+            it.rate(it.withheld("India"), ct),
+        ),
+        _fig(
+            "2024",
+            "Pakistan withholds consent, per counter_terrorism item",
+            it.rate(it.withheld("Pakistan"), ct),
+        ),
+        _fig(
+            "2024",
+            "India: sole objections per counter_terrorism item",
+            rates["India"],
+            "India withheld consent alone (June 2025)",
+        ),
+        _fig(
+            "2024",
+            f"next member ({runner_up}): sole objections per counter_terrorism item",
+            rates[runner_up],
+        ),
+        _fig(
+            "2024",
+            "India's share of all sole objections on counter_terrorism",
+            ratio_ci(it.count(india_sole), it.count(ct & it.no_consensus & (it.n_objectors == 1))),
+        ),
+        _fig(
+            "2024",
+            "meetings with a counter_terrorism item ending without a consensus text",
+            it.meeting_share(ct & it.no_consensus, ct),
+        ),
+        _fig(
+            "2024",
+            "meetings with a counter_terrorism item ending with no text, India objecting",
+            it.meeting_share(ct & (it.outcome == "none") & it.objector["India"], ct),
+        ),
+        _fig(
+            "2024",
+            "India's sole objections on counter_terrorism that end with no text at all",
+            it.rate(it.outcome == "none", india_sole),
+            "1.0 (no communiqué was issued)",
+        ),
+        _fig(
+            "2024",
+            "India's sole objections on counter_terrorism on a text tabled by a rival",
+            it.rate(np.isin(it.proposer, ["China", "Pakistan"]), india_sole),
+        ),
+        _fig(
+            "2024",
+            "Pakistan's withheld consents on counter_terrorism on a text tabled by India",
+            it.rate(it.proposer == "India", it.withheld("Pakistan") & ct),
+        ),
     ]
     no_text = it.rate(it.outcome == "none", india_sole)[0]
+    india_first = ranked[0] == "India" and rates["India"][1] > rates[runner_up][2]
     checks = {
-        "India the most frequent sole objector on counter_terrorism, CI above the next member's":
-            ranked[0] == "India" and rates["India"][1] > rates[runner_up][2],
+        "India the most frequent sole objector on counter_terrorism, CI above the next member's": (
+            india_first
+        ),
         "India's sole objections end with no text (>= 50 %)": no_text >= 0.5,
     }
     verdict = _verdict(list(checks.values()))
     rival_share = it.rate(np.isin(it.proposer, ["China", "Pakistan"]), india_sole)[0]
     pak_on_india = it.rate(it.proposer == "India", it.withheld("Pakistan") & ct)[0]
-    reason = (f"India is the most frequent lone objector on counter-terrorism items "
-              f"({rates['India'][0]:.3f} per item, {runner_up} {rates[runner_up][0]:.3f}), "
-              f"{rival_share:.0%} of them on texts tabled by a rival; but {1 - no_text:.0%} of its lone "
-              "objections end in a text of the others (subset_texts = 1), not, as in June 2025, with no "
-              "text at all; and Pakistan withholds consent on more counter-terrorism items in all "
-              f"({pak_on_india:.0%} of them on India's own drafts)")
+    reason = (
+        f"India is the most frequent lone objector on counter-terrorism items "
+        f"({rates['India'][0]:.3f} per item, {runner_up} {rates[runner_up][0]:.3f}), "
+        f"{rival_share:.0%} of them on texts tabled by a rival; but {1 - no_text:.0%} of its lone "
+        "objections end in a text of the others (subset_texts = 1), not, as in June 2025, with no "
+        "text at all; and Pakistan withholds consent on more counter-terrorism items in all "
+        f"({pak_on_india:.0%} of them on India's own drafts)"
+    )
     if verdict == REPRODUCED:
         reason = "India withholds consent alone on security texts and no text is issued"
     return verdict, reason, figures, checks
@@ -551,28 +732,43 @@ def _f6(runs: Runs):
     figures = [
         _fig("2+4", "consensus rate", mean_ci(base["consensus_rate"].to_numpy())),
         _fig("3+5", "consensus rate", mean_ci(exp["consensus_rate"].to_numpy())),
-        _fig("3+5 - 2+4", "consensus rate, paired difference",
-             paired_ci(exp["consensus_rate"].to_numpy(), base["consensus_rate"].to_numpy()),
-             "< 0 (expansion made consensus harder)"),
-        _fig("3+5 - 2+4", "adoption rate (consensus or subset text), paired difference",
-             paired_ci(exp["adoption_rate"].to_numpy(), base["adoption_rate"].to_numpy())),
+        _fig(
+            "3+5 - 2+4",
+            "consensus rate, paired difference",
+            paired_ci(exp["consensus_rate"].to_numpy(), base["consensus_rate"].to_numpy()),
+            "< 0 (expansion made consensus harder)",
+        ),
+        _fig(
+            "3+5 - 2+4",
+            "adoption rate (consensus or subset text), paired difference",
+            paired_ci(exp["adoption_rate"].to_numpy(), base["adoption_rate"].to_numpy()),
+        ),
     ]
     ps = periods(runs.results("history"))
     for p in ps:
         label = f"history, meetings {p['first_meeting']}-{p['last_meeting']}"
         ci = p["consensus_rate_ci95"]
-        figures.append(Figure(label, f"consensus rate ({p['members_present']} members)",
-                              p["consensus_rate"], ci[0], ci[1]))
+        figures.append(
+            Figure(
+                label,
+                f"consensus rate ({p['members_present']} members)",
+                p["consensus_rate"],
+                ci[0],
+                ci[1],
+            )
+        )
     before, after = ps[0], ps[1]
     checks = {
         "paired difference 3+5 - 2+4 below 0": figures[2].high < 0,
-        "history: consensus after 2017 below before (CIs apart)":
-            after["consensus_rate_ci95"][1] < before["consensus_rate_ci95"][0],
+        "history: consensus after 2017 below before (CIs apart)": after["consensus_rate_ci95"][1]
+        < before["consensus_rate_ci95"][0],
     }
     verdict = _verdict(list(checks.values()))
-    reason = (f"the consensus rate falls from {figures[0].value:.2f} (2+4) to {figures[1].value:.2f} "
-              f"(3+5), and from {before['consensus_rate']:.2f} to {after['consensus_rate']:.2f} at "
-              "meeting 17 of the history run")
+    reason = (
+        f"the consensus rate falls from {figures[0].value:.2f} (2+4) to {figures[1].value:.2f} "
+        f"(3+5), and from {before['consensus_rate']:.2f} to {after['consensus_rate']:.2f} at "
+        "meeting 17 of the history run"
+    )
     return verdict, reason, figures, checks
 
 
@@ -587,24 +783,47 @@ def _f7(runs: Runs):
         m = m[m["meeting"] >= first]
         per = m.groupby("replication")["adopted"].mean().to_numpy()
         label = key if first == 1 else f"{key}, meetings {first}-{runs.config(key).meetings}"
-        figures.append(_fig(label, "texts adopted per meeting (consensus + subset)", mean_ci(per),
-                            "11-31 documents per summit (2018-2025)", digits=2))
-        figures.append(Figure(label, "most texts adopted at any meeting", float(m["adopted"].max()),
-                              observed="", digits=0))
-        figures.append(Figure(label, "items per meeting (assumption)",
-                              float(runs.config(key).items_per_meeting), digits=0))
+        figures.append(
+            _fig(
+                label,
+                "texts adopted per meeting (consensus + subset)",
+                mean_ci(per),
+                "11-31 documents per summit (2018-2025)",
+                digits=2,
+            )
+        )
+        figures.append(
+            Figure(
+                label,
+                "most texts adopted at any meeting",
+                float(m["adopted"].max()),
+                observed="",
+                digits=0,
+            )
+        )
+        figures.append(
+            Figure(
+                label,
+                "items per meeting (assumption)",
+                float(runs.config(key).items_per_meeting),
+                digits=0,
+            )
+        )
         checks[f"{key}: mean texts per meeting within 11-31"] = (
-            OBSERVED_DOCUMENTS[0] <= figures[-3].value <= OBSERVED_DOCUMENTS[1])
+            OBSERVED_DOCUMENTS[0] <= figures[-3].value <= OBSERVED_DOCUMENTS[1]
+        )
     verdict = _verdict(list(checks.values()))
-    reason = ("not comparable: the model's texts per meeting are capped by items_per_meeting = 8 (an "
-              "assumption about items tabled, not documents adopted), so it cannot reach the 11-31 "
-              "documents of a summit; the model's item is closer to a contested paragraph or decision "
-              "than to a document")
+    reason = (
+        "not comparable: the model's texts per meeting are capped by items_per_meeting = 8 (an "
+        "assumption about items tabled, not documents adopted), so it cannot reach the 11-31 "
+        "documents of a summit; the model's item is closer to a contested paragraph or decision "
+        "than to a document"
+    )
     return verdict, reason, figures, checks
 
 
 def _f8(runs: Runs):
-    """The June 2025 statement on Israel's strikes on Iran, issued without India's backing."""
+    """Check the June 2025 statement on Israel's strikes on Iran, issued without India's backing."""
     it = runs.items("2024")
     al = it.area("alignment")
     subset = it.outcome == "subset"
@@ -615,14 +834,28 @@ def _f8(runs: Runs):
     cf = runs.items("2024", variant="no_rivalries", change=_without_rivalries)
     cf_rate = cf.rate((cf.outcome == "subset") & cf.sole("India"), cf.area("alignment"))
     figures = [
-        _fig("2024", "share of alignment subset texts issued without India alone", share,
-             "the statement was issued without India"),
+        _fig(
+            "2024",
+            "share of alignment subset texts issued without India alone",
+            share,
+            "the statement was issued without India",
+        ),
         _fig("2024", "alignment items ending as a text without India", rate),
-        _fig("2024", "meetings with an alignment item at which a text without India is issued",
-             it.meeting_share(india_text, al)),
-        _fig("2024", "India's sole objections on alignment on a text tabled by a rival (China, Pakistan)",
-             rival),
-        _fig("2024, no rivalries (diagnostic)", "alignment items ending as a text without India", cf_rate),
+        _fig(
+            "2024",
+            "meetings with an alignment item at which a text without India is issued",
+            it.meeting_share(india_text, al),
+        ),
+        _fig(
+            "2024",
+            "India's sole objections on alignment on a text tabled by a rival (China, Pakistan)",
+            rival,
+        ),
+        _fig(
+            "2024, no rivalries (diagnostic)",
+            "alignment items ending as a text without India",
+            cf_rate,
+        ),
     ]
     checks = {
         "alignment texts without India occur (>= 1 % of alignment items)": rate[0] >= 0.01,
@@ -631,16 +864,19 @@ def _f8(runs: Runs):
         "text)": rival[0] < 0.9,
     }
     verdict = _verdict(list(checks.values()))
-    reason = (f"the model issues alignment texts without India ({rate[0]:.1%} of alignment items, India "
-              f"the lone objector on {share[0]:.0%} of alignment subset texts), but {rival[0]:.0%} of "
-              "India's lone objections are on texts tabled by a rival: the rivalry margin, not India's "
-              f"alignment position, produces them (without rivalries: {cf_rate[0]:.1%})"
-              if verdict == PARTLY else "see checks")
+    reason = (
+        f"the model issues alignment texts without India ({rate[0]:.1%} of alignment items, India "
+        f"the lone objector on {share[0]:.0%} of alignment subset texts), but {rival[0]:.0%} of "
+        "India's lone objections are on texts tabled by a rival: the rivalry margin, not India's "
+        f"alignment position, produces them (without rivalries: {cf_rate[0]:.1%})"
+        if verdict == PARTLY
+        else "see checks"
+    )
     return verdict, reason, figures, checks
 
 
 def _f9(runs: Runs):
-    """The organisation still adopts texts at every summit after expansion."""
+    """Check that the organisation still adopts texts at every summit after expansion."""
     figures, checks = [], {}
     for key, first in (("3+5", 1), ("2024", 1), ("history", EXPANSION_MEETING)):
         m = runs.results(key).meetings
@@ -648,84 +884,195 @@ def _f9(runs: Runs):
         label = key if first == 1 else f"{key}, meetings {first}-{runs.config(key).meetings}"
         per = m.assign(ok=m["consensus"] > 0).groupby("replication")["ok"].mean().to_numpy()
         est = mean_ci(per)
-        figures.append(_fig(label, "meetings with at least one consensus text", est,
-                            "every summit (a declaration signed by all)"))
+        figures.append(
+            _fig(
+                label,
+                "meetings with at least one consensus text",
+                est,
+                "every summit (a declaration signed by all)",
+            )
+        )
         checks[f"{key}: >= 99 % of meetings adopt a consensus text"] = est[0] >= 0.99
     h = periods(runs.results("history"))
     ratio = h[1]["throughput"] / h[0]["throughput"]
-    figures.append(Figure("history", "throughput after 2017 / before", ratio,
-                          observed="falls but does not collapse"))
+    figures.append(
+        Figure(
+            "history",
+            "throughput after 2017 / before",
+            ratio,
+            observed="falls but does not collapse",
+        )
+    )
     checks["history: throughput after 2017 at least half of before"] = ratio >= 0.5
     verdict = _verdict(list(checks.values()))
-    reason = "a consensus text is adopted at practically every meeting; throughput falls but does not collapse"
+    reason = (
+        "a consensus text is adopted at practically every meeting; "
+        "throughput falls but does not collapse"
+    )
     return verdict, reason, figures, checks
 
 
+FIRST_SUBSET_TEXT_MEETING = (
+    18  # the 2018 Qingdao declaration: the first text without a member on record
+)
+
+
+def _subset_rate(results: RunResults, first: int, last: int) -> tuple[float, float, float]:
+    m = results.meetings
+    m = m[(m["meeting"] >= first) & (m["meeting"] <= last)]
+    per = m.groupby("replication")[["subset_texts", "items"]].sum()
+    return ratio_ci(per["subset_texts"].to_numpy(), per["items"].to_numpy())
+
+
 def _f10(runs: Runs):
-    """Texts without a member are a post-2017 workaround (none on record among the founders)."""
+    """Texts without a member are a workaround of the enlarged SCO (none on record before 2018)."""
+    last_before = FIRST_SUBSET_TEXT_MEETING - 1
+    total = runs.config("history").meetings
     h = runs.results("history")
-    before = h.meetings[h.meetings["meeting"] < EXPANSION_MEETING]
-    runs_b = before.groupby("replication")[["subset_texts", "items"]].sum()
-    est = ratio_ci(runs_b["subset_texts"].to_numpy(), runs_b["items"].to_numpy())
-    it = runs.items("history")
-    early = it.meeting < EXPANSION_MEETING
-    sub = early & (it.outcome == "subset")
+    before = _subset_rate(h, 1, last_before)
+    after = _subset_rate(h, FIRST_SUBSET_TEXT_MEETING, total)
+    cfg = runs.config("history")
+    cf = runs.results(
+        "history", "subset_texts_from_1", lambda c: dataclasses.replace(c, subset_texts_from=1)
+    )
+    cf_before = _subset_rate(cf, 1, last_before)
+    b_label = f"history, meetings 1-{last_before}"
     figures = [
-        _fig("history, meetings 1-16", "items ending as a text without a member", est,
-             "0 (no such text before 2018 in the sources)"),
-        _fig("history, meetings 1-16", "texts without a member per meeting",
-             mean_ci(runs_b["subset_texts"].to_numpy() / (EXPANSION_MEETING - 1)), digits=2),
-        _fig("history, meetings 1-16", "China the lone objector on them",
-             it.rate(it.sole("China"), sub)),
-        _fig("history, meetings 1-16", "economic_integration items among them",
-             it.rate(it.area("economic_integration"), sub)),
+        _fig(
+            b_label,
+            "items ending as a text without a member",
+            before,
+            "0 (no such text before 2018 in the sources)",
+        ),
+        _fig(
+            f"history, meetings {FIRST_SUBSET_TEXT_MEETING}-{total}",
+            "items ending as a text without a member",
+            after,
+            "> 0 (BRI paragraph, Iran statement)",
+        ),
+        Figure("history", "rule.subset_texts_from (input)", float(cfg.subset_texts_from), digits=0),
+        _fig(
+            f"{b_label}, subset texts from meeting 1 (diagnostic)",
+            "items ending as a text without a member",
+            cf_before,
+        ),
     ]
-    checks = {"history: no texts without a member before meeting 17 (< 0.5 % of items)": est[0] < 0.005}
+    first = FIRST_SUBSET_TEXT_MEETING
+    checks = {
+        f"history: no texts without a member in meetings 1-{last_before} (< 0.5 % of items)": (
+            before[0] < 0.005
+        ),
+        f"history: texts without a member from meeting {first} (>= 1 % of items)": after[0] >= 0.01,
+    }
     verdict = _verdict(list(checks.values()))
-    reason = ("the history scenario inherits subset_texts = 1 from sco_2017_3plus5.toml for all 25 "
-              "meetings, so among the founders China's lone objections on economic items already "
-              "produce texts without China; the rule cannot change at meeting 17")
+    if verdict == REPRODUCED:
+        reason = (
+            f"no text without a member before 2018 and {after[0]:.1%} of items from 2018 on; by "
+            f"construction, since the history file sets subset_texts_from = "
+            f"{cfg.subset_texts_from} (with subset texts from 2001, "
+            f"{cf_before[0]:.1%} of the founders' items would end as one)"
+        )
+    else:
+        reason = (
+            f"{before[0]:.1%} of items in meetings 1-{last_before} end as a text without a "
+            f"member, which the sources do not record before 2018; {after[0]:.1%} from 2018 on"
+        )
     return verdict, reason, figures, checks
 
 
 FACTS: tuple[Fact, ...] = (
-    Fact("F1", "After 2017 India is the member most often alone in objecting on connectivity "
-               "(Belt and Road) items.",
-         f"{FACTS_SHEET}, 'Observed blockages': BRI paragraph names every member except India since "
-         f"2018; {PAPER} sec. 4.3", ("3+5", "2024", "history"), _f1),
-    Fact("F2", "The Belt and Road paragraph is issued every year since 2018 as a text of all members "
-               "except India.", f"{FACTS_SHEET}, 'Observed blockages'", ("3+5",), _f2),
-    Fact("F3", "Security (counter-terrorism) cooperation passes more readily than economic "
-               "institution-building.",
-         f"{PAPER} sec. 3.3 (security 'the most cohesive and vigorous area'), sec. 5.2; "
-         f"{FACTS_SHEET} (bank and FTZ stalled)", ("2+4", "3+5"), _f3),
-    Fact("F4", "China's proposals for a development bank and a free-trade zone stalled for years; "
-               "Russian reluctance on the bank.", f"{FACTS_SHEET}, 'Observed blockages'",
-         ("2+4", "3+5"), _f4),
-    Fact("F5", "India withholds consent on security texts: the June 2025 defence ministers' meeting "
-               "ended without a joint communiqué.", f"{FACTS_SHEET}, 'Observed blockages'",
-         ("2024",), _f5),
-    Fact("F6", "Expansion (2017) made consensus harder.",
-         f"{PAPER} sec. 4.3 ('2 + 4' -> '3 + 5'), sec. 4.2 (consensus 'greatly limits the "
-         "decision-making efficiency')", ("2+4", "3+5", "history"), _f6),
-    Fact("F7", "Summits adopt 11 to about 31 documents each (2018-2025; counting conventions differ).",
-         f"{FACTS_SHEET}, documents adopted per summit", ("3+5", "2024", "history"), _f7),
-    Fact("F8", "June 2025: an SCO statement on Israel's strikes on Iran was issued without India's "
-               "backing.", f"{FACTS_SHEET}, 'Observed blockages'", ("2024",), _f8),
-    Fact("F9", "The organisation still adopts texts, including a declaration of all members, at "
-               "every summit after expansion: throughput falls but does not collapse.",
-         f"{FACTS_SHEET}, documents per summit; docs/MODEL.md pattern 4", ("3+5", "2024", "history"),
-         _f9),
-    Fact("F10", "Texts without a member are a workaround of the enlarged SCO: none is on record among "
-                "the six founders.", f"{FACTS_SHEET}, 'Observed blockages and workarounds after "
-                "2017' (the first, the BRI paragraph, from 2018)", ("history",), _f10),
+    Fact(
+        "F1",
+        "After 2017 India is the member most often alone in objecting on connectivity "
+        "(Belt and Road) items.",
+        f"{FACTS_SHEET}, 'Observed blockages': BRI paragraph names every member except India since "
+        f"2018; {PAPER} sec. 4.3",
+        ("3+5", "2024", "history"),
+        _f1,
+    ),
+    Fact(
+        "F2",
+        "The Belt and Road paragraph is issued every year since 2018 as a text of all members "
+        "except India.",
+        f"{FACTS_SHEET}, 'Observed blockages'",
+        ("3+5",),
+        _f2,
+    ),
+    Fact(
+        "F3",
+        "Security (counter-terrorism) cooperation passes more readily than economic "
+        "institution-building.",
+        f"{PAPER} sec. 3.3 (security 'the most cohesive and vigorous area'), sec. 5.2; "
+        f"{FACTS_SHEET} (bank and FTZ stalled)",
+        ("2+4", "3+5"),
+        _f3,
+    ),
+    Fact(
+        "F4",
+        "China's proposals for a development bank and a free-trade zone stalled for years; "
+        "Russian reluctance on the bank.",
+        f"{FACTS_SHEET}, 'Observed blockages'",
+        ("2+4", "3+5"),
+        _f4,
+    ),
+    Fact(
+        "F5",
+        "India withholds consent on security texts: the June 2025 defence ministers' meeting "
+        "ended without a joint communiqué.",
+        f"{FACTS_SHEET}, 'Observed blockages'",
+        ("2024",),
+        _f5,
+    ),
+    Fact(
+        "F6",
+        "Expansion (2017) made consensus harder.",
+        f"{PAPER} sec. 4.3 ('2 + 4' -> '3 + 5'), sec. 4.2 (consensus 'greatly limits the "
+        "decision-making efficiency')",
+        ("2+4", "3+5", "history"),
+        _f6,
+    ),
+    Fact(
+        "F7",
+        "Summits adopt 11 to about 31 documents each (2018-2025; counting conventions differ).",
+        f"{FACTS_SHEET}, documents adopted per summit",
+        ("3+5", "2024", "history"),
+        _f7,
+    ),
+    Fact(
+        "F8",
+        "June 2025: an SCO statement on Israel's strikes on Iran was issued without India's "
+        "backing.",
+        f"{FACTS_SHEET}, 'Observed blockages'",
+        ("2024",),
+        _f8,
+    ),
+    Fact(
+        "F9",
+        "The organisation still adopts texts, including a declaration of all members, at "
+        "every summit after expansion: throughput falls but does not collapse.",
+        f"{FACTS_SHEET}, documents per summit; docs/MODEL.md pattern 4",
+        ("3+5", "2024", "history"),
+        _f9,
+    ),
+    Fact(
+        "F10",
+        "Texts without a member are a workaround of the enlarged SCO: none is on record before "
+        "2018.",
+        f"{FACTS_SHEET}, 'Observed blockages and workarounds after "
+        "2017' (the first, the BRI paragraph, from 2018)",
+        ("history",),
+        _f10,
+    ),
 )
 
 
-def run_validation(replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAULT_SEED,
-                   facts: tuple[str, ...] | None = None,
-                   scenario_dir: Path | str | None = None) -> list[FactResult]:
-    """Run the bundled scenarios (vectorised engine) and evaluate every fact (or those in ``facts``)."""
+def run_validation(
+    replications: int = DEFAULT_REPLICATIONS,
+    seed: int = DEFAULT_SEED,
+    facts: tuple[str, ...] | None = None,
+    scenario_dir: Path | str | None = None,
+) -> list[FactResult]:
+    """Run the bundled scenarios (vectorised engine) and evaluate every fact (or ``facts``)."""
     runs = Runs(replications, seed, scenario_dir)
     chosen = [f for f in FACTS if facts is None or f.id in facts]
     return [f.run(runs) for f in chosen]
@@ -736,27 +1083,50 @@ def validation_table(results: list[FactResult]) -> pd.DataFrame:
     rows = []
     for r in results:
         for f in r.figures:
-            rows.append({
-                "fact": r.id,
-                "scenario": f.scenario,
-                "figure": f.label,
-                "model": f.formatted(),
-                "observed": f.observed,
-                "verdict": r.verdict,
-                "value": f.value,
-                "ci_low": f.low,
-                "ci_high": f.high,
-            })
-    return pd.DataFrame(rows, columns=["fact", "scenario", "figure", "model", "observed", "verdict",
-                                       "value", "ci_low", "ci_high"])
+            rows.append(
+                {
+                    "fact": r.id,
+                    "scenario": f.scenario,
+                    "figure": f.label,
+                    "model": f.formatted(),
+                    "observed": f.observed,
+                    "verdict": r.verdict,
+                    "value": f.value,
+                    "ci_low": f.low,
+                    "ci_high": f.high,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "fact",
+            "scenario",
+            "figure",
+            "model",
+            "observed",
+            "verdict",
+            "value",
+            "ci_low",
+            "ci_high",
+        ],
+    )
 
 
 def verdict_table(results: list[FactResult]) -> pd.DataFrame:
     """One row per fact: statement, source, scenarios, verdict and the reason with its numbers."""
-    return pd.DataFrame([{
-        "fact": r.id, "statement": r.statement, "source": r.source,
-        "scenarios": ", ".join(r.scenarios), "verdict": r.verdict, "reason": r.reason,
-    } for r in results])
+    return pd.DataFrame(
+        [
+            {
+                "fact": r.id,
+                "statement": r.statement,
+                "source": r.source,
+                "scenarios": ", ".join(r.scenarios),
+                "verdict": r.verdict,
+                "reason": r.reason,
+            }
+            for r in results
+        ]
+    )
 
 
 def _md(df: pd.DataFrame) -> str:
@@ -768,7 +1138,7 @@ def _md(df: pd.DataFrame) -> str:
 
 
 def markdown(results: list[FactResult]) -> str:
-    """The verdict table and, per fact, its figures and checks, as Markdown."""
+    """Render the verdict table and, per fact, its figures and checks, as Markdown."""
     parts = ["| fact | verdict | reason |", "|---|---|---|"]
     for r in results:
         parts.append(f"| {r.id} | {r.verdict} | {r.reason} |")
@@ -785,15 +1155,16 @@ def markdown(results: list[FactResult]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m sco_sim.validation``: print the validation in Markdown."""
-    p = argparse.ArgumentParser(prog="python -m sco_sim.validation", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m sco_sim.validation", description=__doc__.split("\n")[0]
+    )
     p.add_argument("--replications", type=int, default=DEFAULT_REPLICATIONS)
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = p.parse_args(argv)
     t0 = time.perf_counter()
     results = run_validation(args.replications, args.seed)
     print(markdown(results))
-    print(f"\n{args.replications} replications, seed {args.seed}, "
-          f"{time.perf_counter() - t0:.1f} s")
+    print(f"\n{args.replications} replications, seed {args.seed}, {time.perf_counter() - t0:.1f} s")
     return 0
 
 
