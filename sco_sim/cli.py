@@ -401,7 +401,7 @@ def summarize_folder(out: Path, show_attribution: bool = True) -> dict:
                    "summary.parquet": lambda p: write_parquet(p, summary)}
     attr = None
     described = manifest.get("experiment")
-    if show_attribution and isinstance(described, dict) and described.get("attributions"):
+    if show_attribution and isinstance(described, dict) and described.get("attribution"):
         exp = from_description(described)
         attr = attribution(store.read_runs(), exp)
         files["attribution.csv"] = lambda p: attr.to_csv(p, index=False)
