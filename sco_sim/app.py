@@ -5,18 +5,21 @@ Run it with ``sco-sim dashboard [SCENARIO]`` (see :mod:`sco_sim.dashboard`) or d
 ``SCO_SIM_DASHBOARD_SCENARIO`` (a path), else a bundled default.
 
 The page has
-  * a scenario card: a select over the bundled scenarios, an upload button and a drop zone; a file
-    that cannot be loaded gives a one-line message on the page, never a traceback;
-  * SolaraViz's controls (Reset, Play, Step) and its model parameters: the decision rule, one
-    tolerance for all members, the consultation rounds and a rivalry-intensity multiplier, whose
-    defaults are the scenario's own values (changing one takes effect at Reset);
-  * numeric readouts with stable ``data-testid`` attributes ("Meetings held: 3", "Adopted: 12",
-    "Deadlock rate: 0.42", ...), the policy-space picture (ideal points, status quo and its path),
-    the cumulative adoption / deadlock curves and the who-blocks table.
+  * a scenario card: a select over the bundled scenarios, an upload button and a drop zone; the
+    chosen scenario loads at once; a file that cannot be loaded gives a one-line message on the
+    page, never a traceback, and the scenario on screen stays;
+  * SolaraViz's controls (Reset, Play, Step) and its model parameters, all relative to the
+    scenario so that their defaults reproduce it: the decision rule ("as in scenario" or one of
+    the three), tolerance added to every member, the consultation rounds (-1: as in scenario), a
+    rivalry-intensity multiplier and the seed. As always in Mesa, they take effect at Reset;
+  * numeric readouts with stable ``data-testid`` attributes ("Meetings held: 3 of 10",
+    "Adopted: 12", "Deadlock rate: 0.42", ...), the policy-space picture (ideal points, status
+    quo and its path), the cumulative adoption / deadlock curves and the who-blocks table.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import tomllib
 import weakref
@@ -82,7 +85,7 @@ def load_any(path: str | None = None, text: str | None = None, name: str = "uplo
         if not isinstance(ext, str):
             raise InputError([Problem(name, "scenario.extends", "expected a file path string")])
         parent = (SCENARIO_DIR / ext).resolve()
-        if not parent.is_file():
+        if not parent.is_file() or not parent.is_relative_to(SCENARIO_DIR.resolve()):
             raise InputError([Problem(name, "scenario.extends",
                                       f"extended file {ext!r} is not a bundled scenario")])
         raw = _merge(load_raw(parent), raw)
@@ -99,37 +102,53 @@ def _source_name(label: str) -> str:
     return label.removeprefix(UPLOAD_PREFIX) or "upload.toml"
 
 
-def scenario_defaults(config: Config) -> dict[str, Any]:
-    """The slider positions that reproduce a scenario unchanged."""
-    tol = np.asarray(config.tolerance, dtype=float)
-    return {
-        "rule": config.rule,
-        "tolerance": round(float(tol.mean()), 3) if tol.size else 0.0,
-        "uniform_tolerance": bool(tol.size == 0 or np.allclose(tol, tol[0])),
-        "max_rounds": int(config.max_rounds),
-        "rivalry_scale": 1.0,
-        "has_rivalries": bool(np.any(np.isfinite(config.rivalry))),
-    }
+AS_IN_SCENARIO = "as in scenario"
 
 
-def apply_controls(config: Config, rule: str | None, tolerance: float | None,
-                   max_rounds: int | None, rivalry_scale: float | None) -> Config:
-    """The scenario's configuration with the dashboard's controls applied."""
+def apply_controls(config: Config, rule: str | None = None, tolerance: float | None = None,
+                   extra_tolerance: float = 0.0, max_rounds: int | None = None,
+                   rivalry_scale: float | None = None) -> Config:
+    """Return the scenario's configuration with the dashboard's controls applied.
+
+    ``rule``: one of :data:`RULES` (None or "as in scenario": the file's). ``tolerance``: one value
+    for every member (None: the file's), then ``extra_tolerance`` is added to every member's.
+    ``max_rounds``: None or negative keeps the file's. ``rivalry_scale`` multiplies every
+    rivalry intensity.
+    """
     changes: dict[str, Any] = {}
-    if rule is not None:
+    if rule is not None and rule != AS_IN_SCENARIO:
         if rule not in RULES:
             raise InputError([Problem("dashboard", "rule", f"unknown rule {rule!r}")])
         changes["rule"] = rule
+    tol = np.asarray(config.tolerance, dtype=float)
     if tolerance is not None:
-        changes["tolerance"] = np.full(config.n_members, max(0.0, float(tolerance)))
-    if max_rounds is not None:
-        changes["max_rounds"] = max(0, int(max_rounds))
+        tol = np.full(config.n_members, float(tolerance))
+    if tolerance is not None or extra_tolerance:
+        changes["tolerance"] = np.maximum(tol + float(extra_tolerance or 0.0), 0.0)
+    if max_rounds is not None and int(max_rounds) >= 0:
+        changes["max_rounds"] = int(max_rounds)
     if rivalry_scale is not None:
-        changes["rivalry"] = np.asarray(config.rivalry, dtype=float) * max(0.0, float(rivalry_scale))
+        scale = max(0.0, float(rivalry_scale))
+        changes["rivalry"] = np.asarray(config.rivalry, dtype=float) * scale
     return replace(config, **changes) if changes else config
 
 
-# --------------------------------------------------------------------------- the model
+class ScenarioChoice:
+    """The scenario a browser session has chosen: what Reset rebuilds the model from.
+
+    One object per session, passed to SolaraViz as a fixed model parameter, so that choosing or
+    uploading a scenario changes what Reset builds without remounting SolaraViz.
+    """
+
+    def __init__(self, label: str, path: str | None = None, text: str | None = None) -> None:
+        self.label, self.path, self.text = label, path, text
+
+    def load(self) -> Scenario:
+        """Validate the chosen scenario; raises InputError."""
+        return load_any(path=self.path, text=self.text, name=_source_name(self.label))
+
+
+_MODEL_IDS = itertools.count()
 
 
 class DashboardModel(mesa.Model):
@@ -137,25 +156,35 @@ class DashboardModel(mesa.Model):
 
     SolaraViz re-creates this class with its model parameters as keywords on Reset. It never
     raises for bad input: ``error`` then holds one line for the page and ``step`` does nothing.
-    ``None`` for a control keeps the scenario's own value.
+    The scenario comes from ``choice`` (the page's session) or else from ``scenario`` (a bundled
+    label or a path) and ``scenario_text`` (an upload's content). ``running`` stays true so that
+    Mesa's Step and Play remain usable after a new scenario is chosen; a step after the
+    scenario's last meeting does nothing.
     """
 
-    def __init__(self, scenario: str | None = None, scenario_text: str | None = None,
-                 rule: str | None = None, tolerance: float | None = None,
+    def __init__(self, choice: ScenarioChoice | None = None, scenario: str | None = None,
+                 scenario_text: str | None = None, rule: str | None = None,
+                 tolerance: float | None = None, extra_tolerance: float = 0.0,
                  max_rounds: int | None = None, rivalry_scale: float | None = None,
                  seed: int = 0) -> None:
         super().__init__(seed=int(seed))
-        self.scenario_label = scenario or "(none)"
+        self.uid = next(_MODEL_IDS)  # tells the page's memoised figures apart
+        if choice is None:
+            label = scenario or "(none)"
+            choice = ScenarioChoice(label, bundled_scenarios().get(label, scenario), scenario_text)
+        self.choice = choice
+        self.controls = {"rule": rule, "tolerance": tolerance, "extra_tolerance": extra_tolerance,
+                         "max_rounds": max_rounds, "rivalry_scale": rivalry_scale,
+                         "seed": int(seed)}
         self.error: str | None = None
         self.inner: SCOModel | None = None
         self.config: Config | None = None
         self.sq_path: list[np.ndarray] = []
-        self.running = False
+        self.running = True
         try:
-            path = bundled_scenarios().get(scenario, scenario) if scenario else None
-            scn = load_any(path=path, text=scenario_text, name=_source_name(self.scenario_label))
-            self.config = apply_controls(build_config(scn), rule, tolerance, max_rounds,
-                                         rivalry_scale)
+            scn = choice.load()
+            self.config = apply_controls(build_config(scn), rule, tolerance, extra_tolerance,
+                                         max_rounds, rivalry_scale)
             self.inner = SCOModel(self.config, seed=int(seed))
         except Exception as exc:  # noqa: BLE001 - shown on the page as one line
             self.error = one_line(exc)
@@ -163,7 +192,15 @@ class DashboardModel(mesa.Model):
         # SCOModel registers its agents in Mesa's class-level id registry: drop them with us.
         weakref.finalize(self, self.inner.release)
         self._record_status_quo()
-        self.running = self.inner.meeting < self.config.meetings
+
+    def with_choice(self, choice: ScenarioChoice) -> DashboardModel:
+        """A fresh model of another scenario under the same controls."""
+        return DashboardModel(choice=choice, **self.controls)
+
+    @property
+    def finished(self) -> bool:
+        """True when the scenario's number of meetings has been held (or nothing can run)."""
+        return self.inner is None or self.inner.meeting >= self.config.meetings
 
     def _record_status_quo(self) -> None:
         sq = self.inner.status_quo if self.inner is not None else None
@@ -171,17 +208,15 @@ class DashboardModel(mesa.Model):
             self.sq_path.append(np.array(sq, dtype=float))
 
     def step(self) -> None:
-        """Hold one meeting (until the scenario's number of meetings has been held)."""
-        if self.inner is None or not self.running:
+        """Hold one meeting, up to the scenario's number of meetings."""
+        if self.finished or self.error:
             return
         try:
             self.inner.step()
         except Exception as exc:  # noqa: BLE001
             self.error = one_line(exc)
-            self.running = False
             return
         self._record_status_quo()
-        self.running = self.inner.meeting < self.config.meetings
 
     # ------------------------------------------------------------------ read-outs
 
@@ -255,9 +290,15 @@ def Readouts(model: DashboardModel):
         _testid("deadlock-rate", f"Deadlock rate: {t['deadlock_rate']:.2f}", strong=True)
         _testid("null-drafts", f"Null drafts: {t['null_drafts']}")
         tol = np.asarray(cfg.tolerance)
-        tol_text = f"{tol[0]:.3f}" if tol.size and np.allclose(tol, tol[0]) else "per member"
+        tol_text = (f"{tol[0]:.3f}" if tol.size and np.allclose(tol, tol[0])
+                    else f"{tol.min():.3f}-{tol.max():.3f} by member")
+        scale = model.controls.get("rivalry_scale")
+        scale = 1.0 if scale is None else float(scale)
         _testid("settings", f"Rule: {cfg.rule} | tolerance: {tol_text} | "
-                            f"rounds: {cfg.max_rounds} | seed: {model.inner.run_seed}")
+                            f"rounds: {cfg.max_rounds} | rivalry x{scale:g} | "
+                            f"seed: {model.inner.run_seed}")
+        if model.finished:
+            _testid("run-complete", "Run complete: press Reset to run it again.")
 
 
 def _policy_figure(model: DashboardModel, xdim: int, ydim: int) -> Figure:
@@ -315,39 +356,48 @@ def PolicySpace(model: DashboardModel):
     """The policy-space picture with a choice of the two dimensions shown."""
     from mesa.visualization.utils import update_counter
 
-    counter = update_counter.get()
+    update_counter.get()  # re-render after every step
     dims = list(model.config.dimensions) if model.config else []
     xdim, set_xdim = solara.use_state(dims[0] if dims else "")
     ydim, set_ydim = solara.use_state(dims[1] if len(dims) > 1 else "")
     detailed, set_detailed = solara.use_state(False)
+    x = dims.index(xdim) if xdim in dims else 0
+    y = dims.index(ydim) if ydim in dims else min(1, max(len(dims) - 1, 0))
+    held = model.inner.meeting if model.inner is not None else -1
+    deps = [model.uid, held, x, y, detailed]
+
+    def make() -> tuple[Figure | None, str, int]:
+        if model.error or model.inner is None:
+            return None, "", 80
+        if detailed:
+            fig, problem = _detailed_policy_figure(model, x, y)
+            if fig is not None:
+                return fig, "", 55
+            return _policy_figure(model, x, y), problem, 80
+        return _policy_figure(model, x, y), "", 80
+
+    fig, problem, dpi = solara.use_memo(make, deps)
     with solara.Card("Policy space", style={"height": "100%", "overflow": "auto"}):
-        if model.error or not dims:
+        if fig is None:
             solara.Text("No scenario loaded.")
             return
-        x = dims.index(xdim) if xdim in dims else 0
-        y = dims.index(ydim) if ydim in dims else min(1, len(dims) - 1)
         if len(dims) > 2:
             with solara.Row():
                 solara.Select("x axis", value=dims[x], values=dims, on_value=set_xdim)
                 solara.Select("y axis", value=dims[y], values=dims, on_value=set_ydim)
         solara.Checkbox(label="Detailed picture: winset and indifference curves (slower)",
                         value=detailed, on_value=set_detailed)
-        fig, dpi = None, 80
-        if detailed:
-            fig, problem = _detailed_policy_figure(model, x, y)
-            dpi = 55
-            if problem:
-                solara.Warning(f"Detailed picture unavailable: {problem}")
-        if fig is None:
-            fig, dpi = _policy_figure(model, x, y), 80
-        solara.FigureMatplotlib(fig, format="png", dpi=dpi,
-                                dependencies=[id(model), model.inner.meeting, x, y, detailed,
-                                              counter])
+        if problem:
+            solara.Warning(f"Detailed picture unavailable: {problem}")
+        solara.FigureMatplotlib(fig, format="png", dpi=dpi, dependencies=deps)
 
 
 def _detailed_policy_figure(model: DashboardModel, x: int, y: int) -> tuple[Figure | None, str]:
-    """The report's veto-player figure (:func:`sco_sim.plots.plot_policy_space`), replayed to
-    the meetings held so far with the same configuration and seed, so the paths coincide."""
+    """Draw the report's veto-player figure (:func:`sco_sim.plots.plot_policy_space`).
+
+    It replays the meetings held so far with the same configuration and seed, so its status-quo
+    path is the live model's. Any failure gives ``(None, one line)`` and the simple picture.
+    """
     try:
         from . import plots
 
@@ -390,13 +440,14 @@ def Throughput(model: DashboardModel):
     """Cumulative adoption and deadlock rates, meeting by meeting."""
     from mesa.visualization.utils import update_counter
 
-    counter = update_counter.get()
+    update_counter.get()  # re-render after every step
+    deps = [model.uid, model.inner.meeting if model.inner is not None else -1]
+    fig = solara.use_memo(lambda: None if model.inner is None else _curves_figure(model), deps)
     with solara.Card("Throughput and deadlock", style={"height": "100%", "overflow": "auto"}):
-        if model.error or model.inner is None:
+        if model.error or fig is None:
             solara.Text("No scenario loaded.")
             return
-        solara.FigureMatplotlib(_curves_figure(model), format="png",
-                                dependencies=[id(model), model.inner.meeting, counter])
+        solara.FigureMatplotlib(fig, format="png", dependencies=deps)
 
 
 @solara.component
@@ -432,61 +483,42 @@ COMPONENTS = [(Readouts, 0), (PolicySpace, 0), (Throughput, 0), (WhoBlocks, 0)]
 # --------------------------------------------------------------------------- the page
 
 
-def model_params(label: str, config: Config, text: str | None) -> dict[str, Any]:
-    """SolaraViz parameters for one scenario: fixed choice + controls at the scenario's values."""
-    d = scenario_defaults(config)
-    tol_label = "Tolerance, every member" + ("" if d["uniform_tolerance"]
-                                             else " (scenario: per member; this sets all)")
-    riv_label = "Rivalry intensity (x scenario's)" + ("" if d["has_rivalries"]
-                                                      else " - no rivalries here")
+def model_params(choice: ScenarioChoice) -> dict[str, Any]:
+    """SolaraViz's model parameters: the session's scenario choice and the controls.
+
+    Every control's default reproduces the scenario, whichever scenario is chosen later.
+    """
     return {
-        "scenario": label,
-        "scenario_text": text,
-        "rule": {"type": "Select", "value": d["rule"], "values": list(RULES),
+        "choice": choice,
+        "rule": {"type": "Select", "value": AS_IN_SCENARIO, "values": [AS_IN_SCENARIO, *RULES],
                  "label": "Decision rule"},
-        "tolerance": {"type": "SliderFloat", "value": d["tolerance"], "min": 0.0, "max": 0.5,
-                      "step": 0.01, "label": tol_label},
-        "max_rounds": {"type": "SliderInt", "value": d["max_rounds"], "min": 0,
-                       "max": max(10, d["max_rounds"]), "step": 1,
-                       "label": "Consultation rounds (max)"},
+        "extra_tolerance": {"type": "SliderFloat", "value": 0.0, "min": 0.0, "max": 0.5,
+                            "step": 0.01, "label": "Tolerance added to every member"},
+        "max_rounds": {"type": "SliderInt", "value": -1, "min": -1, "max": 10, "step": 1,
+                       "label": "Rounds (-1: as in scenario)"},
         "rivalry_scale": {"type": "SliderFloat", "value": 1.0, "min": 0.0, "max": 5.0,
-                          "step": 0.1, "label": riv_label},
+                          "step": 0.1, "label": "Rivalry intensity (x scenario's)"},
         "seed": {"type": "SliderInt", "value": 0, "min": 0, "max": 99, "step": 1,
                  "label": "Seed"},
     }
 
 
-def initial_choice() -> tuple[str, str | None]:
-    """(label, path) of the scenario to show first: the environment's, else the default."""
+def initial_choice() -> ScenarioChoice:
+    """Return the scenario to show first: the environment's, else a bundled default."""
     bundled = bundled_scenarios()
     env = os.environ.get(ENV_SCENARIO, "").strip()
     if env:
         p = Path(env).expanduser()
         for label, path in bundled.items():
             if p.exists() and Path(path).resolve() == p.resolve():
-                return label, path
-        return env, str(p)
+                return ScenarioChoice(label, path)
+        return ScenarioChoice(env, str(p))
     if DEFAULT_SCENARIO in bundled:
-        return DEFAULT_SCENARIO, bundled[DEFAULT_SCENARIO]
+        return ScenarioChoice(DEFAULT_SCENARIO, bundled[DEFAULT_SCENARIO])
     if bundled:
-        return next(iter(bundled.items()))
-    return "(no scenario)", None
-
-
-class _Loaded:
-    """A scenario the page has accepted: label, path or uploaded text, and its config."""
-
-    def __init__(self, label: str, path: str | None, text: str | None, config: Config | None,
-                 error: str | None = None) -> None:
-        self.label, self.path, self.text, self.config, self.error = label, path, text, config, error
-
-
-def _load(label: str, path: str | None, text: str | None = None) -> _Loaded:
-    try:
-        scn = load_any(path=path, text=text, name=_source_name(label))
-        return _Loaded(label, path, text, build_config(scn))
-    except Exception as exc:  # noqa: BLE001
-        return _Loaded(label, path, text, None, one_line(exc))
+        label, path = next(iter(bundled.items()))
+        return ScenarioChoice(label, path)
+    return ScenarioChoice("(no scenario)")
 
 
 def _upload_text(name: str, data: bytes) -> str:
@@ -505,56 +537,55 @@ def Page():
     from mesa.visualization import SolaraViz
 
     bundled = solara.use_memo(bundled_scenarios, [])
-    first = solara.use_memo(lambda: _load(*initial_choice()), [])
-    loaded = solara.use_reactive(first)
-    message = solara.use_reactive(first.error)  # one line about the last load attempt
-    generation = solara.use_reactive(0)  # remounts SolaraViz so its controls take new defaults
-    current = loaded.value
+    first = solara.use_memo(initial_choice, [])
+    # The session's choice: one mutable object that SolaraViz passes to every Reset.
+    choice = solara.use_memo(lambda: ScenarioChoice(first.label, first.path, first.text), [])
+    model = solara.use_reactive(solara.use_memo(lambda: DashboardModel(choice=choice), []))
+    label = solara.use_reactive(choice.label)
+    message = solara.use_reactive(model.value.error)  # one line about the last load attempt
+    params = solara.use_memo(lambda: model_params(choice), [])
 
-    def build(ld: _Loaded) -> DashboardModel:
-        if ld.config is None:
-            return DashboardModel(scenario=ld.label, scenario_text=ld.text)
-        d = scenario_defaults(ld.config)
-        return DashboardModel(scenario=ld.path or ld.label, scenario_text=ld.text,
-                              rule=d["rule"], tolerance=d["tolerance"] if d["uniform_tolerance"]
-                              else None, max_rounds=d["max_rounds"], rivalry_scale=1.0)
-
-    model = solara.use_reactive(solara.use_memo(lambda: build(first), []))
-
-    def accept(ld: _Loaded) -> None:
-        if ld.error:
-            message.set(ld.error)  # keep what is on screen; say why the new file was refused
+    def accept(new: ScenarioChoice) -> None:
+        try:
+            new.load()
+        except Exception as exc:  # noqa: BLE001 - keep what is on screen; say why, in one line
+            message.set(one_line(exc))
             return
+        choice.label, choice.path, choice.text = new.label, new.path, new.text
         message.set(None)
-        loaded.set(ld)
-        model.set(build(ld))
-        generation.set(generation.value + 1)
+        label.set(new.label)
+        model.set(model.value.with_choice(choice))
 
-    def choose(label: str) -> None:
-        accept(_load(label, bundled.get(label, label)))
+    def choose(value: str) -> None:
+        if value in bundled:
+            accept(ScenarioChoice(value, bundled[value]))
+        elif value == first.label:  # the file given on the command line
+            accept(ScenarioChoice(first.label, first.path, first.text))
+        else:  # only offered files can be chosen
+            message.set(f"{value}: not one of the offered scenarios")
 
     def on_upload(name: str, data: bytes) -> None:
+        name = Path(name).name or "upload.toml"
         try:
             text = _upload_text(name, data)
         except InputError as exc:
             message.set(exc.one_line())
             return
-        accept(_load(f"{UPLOAD_PREFIX}{Path(name).name}", None, text))
+        accept(ScenarioChoice(f"{UPLOAD_PREFIX}{name}", None, text))
 
     def on_drop(file_info) -> None:
         on_upload(file_info["name"], bytes(file_info["data"] or b""))
 
     def on_widget_upload(value) -> None:
         if value:
-            f = value[-1]
-            on_upload(f["name"], bytes(f["content"]))
+            on_upload(value[-1]["name"], bytes(value[-1]["content"]))
 
     with solara.Sidebar():
         with solara.Card("Scenario"):
             options = list(bundled)
-            if current.label not in options:
-                options = [current.label, *options]
-            solara.Select("Scenario", value=current.label, values=options, on_value=choose)
+            if label.value not in options:
+                options = [label.value, *options]
+            solara.Select("Scenario file", value=label.value, values=options, on_value=choose)
             import ipywidgets
 
             solara.Text("Or load your own scenario file (.toml):")
@@ -564,14 +595,12 @@ def Page():
                             lazy=False)
             if message.value:
                 solara.Error(message.value, attributes={"data-testid": "scenario-error"})
-            solara.Text("Changes to the controls below take effect at Reset.")
+            solara.Text("A new scenario loads at once; the model parameters below take effect "
+                        "at Reset.")
 
-    params = (model_params(current.path or current.label, current.config, current.text)
-              if current.config is not None else {"scenario": current.label})
-    title = f"SCO consensus: {current.config.name}" if current.config else "SCO consensus"
-    with solara.Column(style={"width": "100%"}):
-        SolaraViz(model, components=COMPONENTS, model_params=params, name=title,
-                  play_interval=300).key(f"viz-{generation.value}")
+    cfg = model.value.config
+    title = f"SCO consensus: {cfg.name}" if cfg is not None else "SCO consensus"
+    SolaraViz(model, components=COMPONENTS, model_params=params, name=title, play_interval=300)
 
 
 page = Page

@@ -544,6 +544,18 @@ def rules_cmd(scenario: str, as_json: bool) -> None:
     out_console.print("* the scenario's own rule")
 
 
+@cli.command("dashboard")
+@click.argument("scenario", required=False, type=str)
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--open/--no-open", "open_browser", default=False, help="Open a browser tab.")
+def dashboard_cmd(scenario: str | None, port: int, host: str, open_browser: bool) -> None:
+    """Interactive dashboard (Mesa SolaraViz) on localhost: sliders, step, play."""
+    from .dashboard import launch
+
+    raise click.exceptions.Exit(launch(scenario, port=port, host=host, open_browser=open_browser))
+
+
 @cli.command("validate")
 @click.argument("files", nargs=-1, required=True, type=str)
 def validate_cmd(files: tuple[str, ...]) -> None:

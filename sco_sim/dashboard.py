@@ -69,6 +69,7 @@ def launch(scenario: str | None = None, port: int = 8765, host: str = "127.0.0.1
     Raises:
         InputError: the scenario file cannot be loaded, the port is out of range, or the
             dashboard's optional packages are not installed.
+
     """
     if not 0 <= int(port) <= 65535:
         raise InputError([Problem("dashboard", "--port", f"must be 0..65535, got {port}")])
