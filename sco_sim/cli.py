@@ -544,6 +544,34 @@ def rules_cmd(scenario: str, as_json: bool) -> None:
     out_console.print("* the scenario's own rule")
 
 
+@cli.command("plot")
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--kind", default=None, help="One figure kind (default: every kind the folder supports): "
+              "comparison, timeseries, blockers, policy, sweep-line, sweep-heatmap, sensitivity.")
+@click.option("--format", "fmt", default="png", show_default=True, help="png, svg or pdf.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Folder for the figures (default RESULTS/figures).")
+def plot_cmd(results: Path, kind: str | None, fmt: str, out: Path | None) -> None:
+    """Publication figures from a results folder (run, compare or sweep)."""
+    from .plots import plot_results
+
+    for path in plot_results(results, kind=kind, fmt=fmt, out_dir=out):
+        out_console.print(f"wrote {path}")
+
+
+@cli.command("report")
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Report file (default RESULTS/report.html or report.md).")
+@click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True)
+def report_cmd(results: Path, out: Path | None, fmt: str) -> None:
+    """One self-contained report (HTML with embedded figures, or Markdown) of a results folder."""
+    from .report import write_report
+
+    target = out if out is not None else Path(results) / f"report.{fmt}"
+    out_console.print(f"wrote {write_report(results, target, fmt=fmt)}")
+
+
 @cli.command("dashboard")
 @click.argument("scenario", required=False, type=str)
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)

@@ -42,7 +42,6 @@ import matplotlib.patches
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse, Patch
@@ -182,6 +181,11 @@ def finish(fig: Figure, title: str, caption: str) -> Figure:
     return fig
 
 
+def title_of(fig: Figure) -> str:
+    """The title of a figure made here, on one line."""
+    return fig._suptitle.get_text().replace("\n", " ") if fig._suptitle is not None else ""
+
+
 def caption_of(fig: Figure) -> str:
     """The caption line of a figure made here ('' if none)."""
     for t in fig.findobj(Text):
@@ -227,6 +231,13 @@ def _short(name: str, width: int = 26) -> str:
 # ----------------------------------------------------------------------------- saving
 
 
+def file_mode() -> int:
+    """Permissions of a new file under the current umask (``mkstemp`` would leave 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def save(fig: Figure, path: str | Path, format: str | None = None, dpi: int = DPI) -> Path:
     """Write ``fig`` to ``path`` (PNG, SVG or PDF), atomically, without timestamps.
 
@@ -247,6 +258,7 @@ def save(fig: Figure, path: str | Path, format: str | None = None, dpi: int = DP
     try:
         with _style():
             fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata[fmt])
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -307,7 +319,9 @@ def plot_comparison(summaries: Sequence[Mapping[str, Any]], seed: int | None = N
         extra = (f"{reps} replications × {meet} meetings; bars: mean over replications, "
                  "error bars: 95% Student-t CI")
         caption = caption_text(names, seed, "; ".join(x for x in (extra, note) if x))
-        return finish(fig, "Decisions by configuration: throughput and deadlock (95% CI)", caption)
+        head = ("Comparison of configurations: throughput and deadlock rate (95% CI)" if n > 1 else
+                f"Throughput and deadlock rate (95% CI): {names[0]}")
+        return finish(fig, head, caption)
 
 
 # ----------------------------------------------------------------------------- time series
@@ -378,7 +392,8 @@ def plot_timeseries(meetings: pd.DataFrame,
         extra = (f"lines: mean over {reps} replications; bands: 95% CI of the mean"
                  + ("; dashed lines: accessions (members join from the next meeting)" if marks else ""))
         caption = caption_text(scen, seed, "; ".join(x for x in (extra, note) if x))
-        title = ("Agenda outcomes over the meetings" + (f": {scen[0]}" if len(scen) == 1 else ""))
+        title = ("Time series: adopted and deadlocked items per meeting"
+                 + (f"\n{scen[0]}" if len(scen) == 1 else ""))
         return finish(fig, title, caption)
 
 
@@ -435,8 +450,9 @@ def _heat(ax, mat: np.ndarray, rows: list[str], cols: list[str], vmin: float, vm
     for sp in ax.spines.values():
         sp.set_visible(False)
     ax.set_yticks(range(len(rows)), rows)
-    ax.set_xticks(range(len(cols)), [c.replace("_", " ") for c in cols], rotation=30, ha="right",
-                  rotation_mode="anchor")
+    slant = max((len(c) for c in cols), default=0) > 6
+    ax.set_xticks(range(len(cols)), [c.replace("_", " ") for c in cols], rotation=30 if slant else 0,
+                  ha="right" if slant else "center", rotation_mode="anchor")
     ax.tick_params(length=0, labelleft=show_rows, labelbottom=show_cols)
     span = (vmax - vmin) or 1.0
     small = len(cols) > 8 or len(rows) > 14
@@ -475,8 +491,7 @@ def plot_blockers(items: pd.DataFrame, members: Mapping[str, Sequence[str]] | No
         m = list((members or {}).get(s, [])) or sorted(set(rates.loc[rates["scenario"] == s, "member"]))
         names += [x for x in m if x not in names]
     n_s = len(scen)
-    cmap = mpl.colormaps[HEAT_CMAP].copy()
-    cmap.set_bad("#eeeeee")
+    cmap = mpl.colormaps[HEAT_CMAP].with_extremes(bad="#eeeeee")
     mats = {}
     for s in scen:
         part = rates[rates["scenario"] == s]
@@ -496,8 +511,9 @@ def plot_blockers(items: pd.DataFrame, members: Mapping[str, Sequence[str]] | No
         rows = (("objection_rate", "objects", "objections per item"),
                 ("sole_rate", "sole objector on a failed item", "sole objections per item"))
         for r, (key, what, unit) in enumerate(rows):
+            # a floor on the scale: a handful of objections must not look like a wall of yellow
             vmax = max([float(np.nanmax(mats[(s, key)])) if np.isfinite(mats[(s, key)]).any() else 0.0
-                        for s in scen] + [1e-9])
+                        for s in scen] + [0.05])
             im = None
             for c, s in enumerate(scen):
                 ax = axes[r, c]
@@ -546,8 +562,18 @@ def _axis_values(values: pd.Series, max_levels: int = 20) -> tuple[pd.Series, li
 
 def _fmt_level(x: Any) -> str:
     if isinstance(x, float):
-        return f"{x:g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.1e}"
+        return f"{x:.3g}"
     return str(x)
+
+
+def sweep_parameters(runs: pd.DataFrame) -> list[str]:
+    """The parameter columns of run rows: those between ``scenario`` and ``replication`` (the
+    sweep layout), else the dotted columns that are not per-member counts.
+    """
+    cols = list(runs.columns)
+    if "scenario" in cols and "replication" in cols and cols.index("scenario") < cols.index("replication"):
+        return cols[cols.index("scenario") + 1: cols.index("replication")]
+    return [c for c in cols if "." in c and not c.startswith(("objections.", "sole_vetoes."))]
 
 
 def _ok_rows(runs: pd.DataFrame) -> pd.DataFrame:
@@ -599,14 +625,17 @@ def plot_sweep_line(runs: pd.DataFrame, parameter: str,
             ax.set_title(mtitle)
             ax.set_xlabel(parameter_label(parameter) + (" — binned" if binned else ""))
             ax.set_ylabel(unit)
-        body.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center",
-                   ncols=min(len(scen), 3), frameon=False)
-        others = [c for c in df.columns if "." in c and c != parameter and df[c].nunique() > 1]
+        if len(scen) > 1:
+            body.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center",
+                        ncols=min(len(scen), 3), frameon=False)
+        others = [c for c in sweep_parameters(runs) if c != parameter and df[c].nunique() > 1]
         extra = ("lines: mean over the runs at each value; bands: 95% CI"
                  + (f"; averaged over {', '.join(others)}" if others else "")
                  + ("; values cut into ten equal bins" if binned else ""))
         caption = caption_text(scen, seed, "; ".join(x for x in (extra, note) if x))
-        head = title or f"Sweep: {', '.join(metric_label(m)[0].lower() for m in metrics)} by {parameter}"
+        names = [metric_label(m)[0].lower() for m in metrics]
+        what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        head = title or f"Sweep: {what} against {parameter}"
         return finish(fig, head, caption)
 
 
@@ -623,6 +652,8 @@ def plot_sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str = "deadlo
     df["scenario"] = df["scenario"].astype(str)
     df["_x"], xs, _ = _axis_values(df[x], 12)
     df["_y"], ys, _ = _axis_values(df[y], 12)
+    x_binned = len(pd.unique(df[x].dropna())) > 12
+    y_binned = len(pd.unique(df[y].dropna())) > 12
     scen = list(dict.fromkeys(df["scenario"]))
     means = df.groupby(["scenario", "_y", "_x"])[metric].mean()
     mats = {s: np.array([[means.get((s, yv, xv), np.nan) for xv in xs] for yv in ys]) for s in scen}
@@ -631,8 +662,7 @@ def plot_sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str = "deadlo
     vmin, vmax = (float(allv.min()), float(allv.max())) if allv.size else (0.0, 1.0)
     if vmax == vmin:
         vmax = vmin + 1e-9
-    cmap = mpl.colormaps[HEAT_CMAP].copy()
-    cmap.set_bad("#eeeeee")
+    cmap = mpl.colormaps[HEAT_CMAP].with_extremes(bad="#eeeeee")
     mtitle, unit = metric_label(metric)
     n = len(scen)
     ncols = min(n, 3)
@@ -647,16 +677,18 @@ def plot_sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str = "deadlo
             ax = axes[k // ncols, k % ncols]
             im = _heat(ax, mats[s][::-1], [_fmt_level(v) for v in ys][::-1],
                        [_fmt_level(v) for v in xs], vmin, vmax, cmap, digits=2 if vmax < 10 else 1)
-            ax.set_xticks(range(len(xs)), [_fmt_level(v) for v in xs], rotation=0, ha="center")
+            many = len(xs) > 6
+            ax.set_xticks(range(len(xs)), [_fmt_level(v) for v in xs], rotation=45 if many else 0,
+                          ha="right" if many else "center", rotation_mode="anchor")
             ax.set_title(_short(s, 30), fontsize=9.5)
-            ax.set_xlabel(parameter_label(x))
-            ax.set_ylabel(parameter_label(y))
+            ax.set_xlabel(parameter_label(x) + (" — bin centres" if x_binned else ""))
+            ax.set_ylabel(parameter_label(y) + (" — bin centres" if y_binned else ""))
             ax.set_gid(f"heat:{s}")
         for k in range(n, nrows * ncols):
             axes[k // ncols, k % ncols].set_visible(False)
         cb = body.colorbar(im, ax=axes.ravel().tolist(), shrink=0.85, pad=0.02)
         cb.set_label(f"{mtitle.lower()} ({unit})")
-        others = [c for c in df.columns if "." in c and c not in (x, y) and df[c].nunique() > 1]
+        others = [c for c in sweep_parameters(runs) if c not in (x, y) and df[c].nunique() > 1]
         extra = ("cells: mean over the runs" + (f", averaged over {', '.join(others)}" if others else ""))
         caption = caption_text(scen, seed, "; ".join(v for v in (extra, note) if v))
         return finish(fig, title or f"Sweep: {mtitle.lower()} over {x} × {y}", caption)
@@ -698,6 +730,8 @@ def plot_sensitivity(indices: pd.DataFrame, seed: int | None = None, note: str |
                         xerr=err, error_kw={"ecolor": "#222222", "capsize": 3, "elinewidth": 1})
             ax.axvline(0, color="#555555", lw=0.8)
             ax.set_yticks(y, [parameter_label(p) for p in params])
+            if k % 3 == 0:
+                ax.set_ylabel("parameter (unit)")
             ax.set_xlabel("index (share of output variance)" if sobol else
                           "effect on the metric per unit of the normalised range")
             if s:
@@ -735,7 +769,8 @@ def default_dims(config: Config, ideal: np.ndarray | None = None) -> tuple[int, 
 def status_quo_path(config: Config, seed: int = 0, replication: int = 0,
                     meetings: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Run one :class:`~sco_sim.model.SCOModel` replication; return (ideal points at the start,
-    status quo before the first meeting and after each meeting, shape (M + 1, D))."""
+    status quo before the first meeting and after each meeting, shape (M + 1, D)).
+    """
     from .model import SCOModel
 
     model = SCOModel(config, seed=seed, replication=replication)
@@ -809,7 +844,8 @@ _MARKER_SIZE = {"*": 150, "P": 80, "X": 80, "h": 80}
 def _draw_policy(ax, config: Config, ideal: np.ndarray, path: np.ndarray, present: np.ndarray,
                  a: int, b: int, window, grid: int, zoom: bool = False) -> float | None:
     """Winset, curves, ideal points and the status quo's path in one panel; returns the winset
-    share of the window (None without a status quo)."""
+    share of the window (None without a status quo).
+    """
     names = list(config.names)
     has_q = len(path) > 0
     share = None
@@ -930,6 +966,8 @@ def plot_policy_space(config: Config, dims: Sequence[int | str] | None = None, s
             _draw_policy(zax, config, ideal, path, present, a, b, zoom, grid, zoom=True)
             zax.set_title("zoom on q₀ (box in the main panel)", fontsize=9)
             zax.tick_params(labelsize=8)
+            zax.set_xlabel(da.replace("_", " "), fontsize=8)
+            zax.set_ylabel(db.replace("_", " "), fontsize=8)
             (x0, x1), (y0, y1) = zoom
             ax.add_patch(mpl.patches.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="#444444",
                                                lw=0.9, zorder=9))
@@ -987,8 +1025,9 @@ def _policy_1d(config: Config, ideal: np.ndarray, path: np.ndarray, present: np.
             weight = np.where(present, voting_weights(config.capability, config.weighted), 0.0)
             rule = resolve(config.rule)
             segs = passing_segments_1d(lo, hi, lo_b, hi_b, lambda acc: bool(rule(acc, weight, config.threshold)))
+            segs = [(s0, s1) for s0, s1 in segs if s1 > s0]  # q itself always "passes": not a move
             for s0, s1 in segs:
-                ax.axvspan(s0, max(s1, s0 + 1e-3 * (hi_b - lo_b)), color=OKABE_ITO["bluish_green"],
+                ax.axvspan(s0, s1, color=OKABE_ITO["bluish_green"],
                            alpha=0.3, lw=0, gid="winset")
             ax.axvline(q[0], color="black", lw=1.2)
             ax.annotate("q₀", xy=(q[0], 1.0), xycoords=("data", "axes fraction"), xytext=(3, -2),
@@ -1135,7 +1174,7 @@ def plot_results(results_dir: str | Path, kind: str | None = None, fmt: str = "p
 
 __all__ = [
     "FORMATS", "KINDS", "OKABE_ITO", "available_kinds", "blocking_rates", "caption_of",
-    "default_dims", "figures_for", "plot_blockers", "plot_comparison", "plot_policy_space",
+    "default_dims", "figures_for", "title_of", "plot_blockers", "plot_comparison", "plot_policy_space",
     "plot_results", "plot_sensitivity", "plot_sweep_heatmap", "plot_sweep_line", "plot_timeseries",
     "png_bytes", "save", "status_quo_path", "winset_mask",
 ]

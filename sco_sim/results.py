@@ -60,6 +60,7 @@ class Results:
     manifest: dict
     summary_data: dict | None = None
     _configs: list[ScenarioFile] | None = field(default=None, repr=False)
+    _indices: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ identity
 
@@ -268,11 +269,13 @@ class Results:
         """
         if self.design not in ("sobol", "morris"):
             return None
-        from .experiment import from_description
-        from .sensitivity import analyze
+        if metric not in self._indices:
+            from .experiment import from_description
+            from .sensitivity import analyze
 
-        exp = from_description(self.manifest.get("experiment") or {})
-        return analyze(exp, self.runs, metric)
+            exp = from_description(self.manifest.get("experiment") or {})
+            self._indices[metric] = analyze(exp, self.runs, metric)
+        return self._indices[metric]
 
 
 def _read_json(path: Path, folder: Path, name: str) -> Any:
