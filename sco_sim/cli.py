@@ -160,14 +160,23 @@ def comparison_tables(summary: dict) -> tuple[Table, Table]:
 
 def members_table(summaries: list[dict]) -> Table:
     """Who objected how often: objection and sole-veto rates per agenda item, by scenario."""
-    t = Table(title="Objections per agenda item: objects / sole veto (at the last vote taken; sole = "
-              "the only objector on a failed item)", title_justify="left")
+    t = Table(title="Objections per agenda item: objects / sole veto\n(at the last vote taken; sole "
+              "veto = the only objector on an item without a consensus text)", title_justify="left")
     t.add_column("member")
-    for s in summaries:
-        t.add_column(s["scenario"], justify="right", max_width=18)
     names: list[str] = []
     for s in summaries:
         names += [n for n in s["members"] if n not in names]
+    if len(summaries) == 1:
+        members = summaries[0]["members"]
+        t.add_column("objections per item (95% CI)", justify="right")
+        t.add_column("sole vetoes per item (95% CI)", justify="right")
+        for name in names:
+            m = members[name]
+            t.add_row(name, fmt_ci(m["objection_rate"], m["objection_rate_ci95"]),
+                      fmt_ci(m["sole_veto_rate"], m["sole_veto_rate_ci95"]))
+        return t
+    for s in summaries:
+        t.add_column(s["scenario"], justify="right", max_width=18)
     for name in names:
         cells = []
         for s in summaries:

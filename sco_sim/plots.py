@@ -51,6 +51,7 @@ from scipy import stats
 
 from .config import Config
 from .errors import InputError, Problem
+from .summary import mean_ci
 
 # ----------------------------------------------------------------------------- style
 
@@ -195,15 +196,12 @@ def caption_of(fig: Figure) -> str:
 
 
 def _mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """:func:`sco_sim.summary.mean_ci` over the finite values (NaN when there are none)."""
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     if len(v) == 0:
         return math.nan, math.nan, math.nan
-    m = float(v.mean())
-    if len(v) < 2:
-        return m, m, m
-    half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1)) * float(v.std(ddof=1)) / math.sqrt(len(v))
-    return m, m - half, m + half
+    return mean_ci(v, level)
 
 
 def _grouped_ci(df: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:

@@ -28,15 +28,25 @@ RATE_METRICS = (
 )
 
 
-def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval; a single value or no spread gives a point interval."""
+def mean_ci(
+    values: np.ndarray, level: float = 0.95, lower: float | None = None, upper: float | None = None
+) -> tuple[float, float, float]:
+    """Mean and Student-t confidence interval; a single value or no spread gives a point interval.
+
+    ``lower`` / ``upper`` clip the interval to the quantity's range (a rate cannot be negative).
+    """
     v = np.asarray(values, dtype=float)
     m = float(v.mean())
     if len(v) < 2:
         return m, m, m
     sd = float(v.std(ddof=1))
     half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1)) * sd / math.sqrt(len(v))
-    return m, m - half, m + half
+    lo, hi = m - half, m + half
+    if lower is not None:
+        lo = max(lo, lower)
+    if upper is not None:
+        hi = min(hi, upper)
+    return m, lo, hi
 
 
 def per_run(results: RunResults) -> pd.DataFrame:
@@ -83,7 +93,7 @@ def periods(results: RunResults) -> list[dict]:
             "members_present": int(cfg.present(first).sum()),
         }
         for name in ("throughput", "deadlock_rate", "consensus_rate", "subset_rate"):
-            mean, lo, hi = mean_ci(runs[name].to_numpy())
+            mean, lo, hi = mean_ci(runs[name].to_numpy(), lower=0.0)
             entry[name] = mean
             entry[f"{name}_ci95"] = [lo, hi]
         out.append(entry)
@@ -128,7 +138,7 @@ def summarize(results: RunResults) -> dict:
         "side_payments": float(runs["side_payments"].mean()),
     }
     for name in RATE_METRICS:
-        m, lo, hi = mean_ci(runs[name].to_numpy())
+        m, lo, hi = mean_ci(runs[name].to_numpy(), lower=0.0)
         metrics[name] = m
         metrics[f"{name}_ci95"] = [lo, hi]
     items = runs["items"].to_numpy()
@@ -138,8 +148,8 @@ def summarize(results: RunResults) -> dict:
         rows = mr[mr["member"] == name].set_index("replication").reindex(runs.index)
         obj = rows["objections"].to_numpy(dtype=float)
         sole = rows["sole_vetoes"].to_numpy(dtype=float)
-        o_rate = mean_ci(obj / items)
-        s_rate = mean_ci(sole / items)
+        o_rate = mean_ci(obj / items, lower=0.0, upper=1.0)
+        s_rate = mean_ci(sole / items, lower=0.0, upper=1.0)
         members[name] = {
             "objections": float(obj.mean()),
             "sole_vetoes": float(sole.mean()),
