@@ -11,7 +11,8 @@ import numpy as np
 
 def pick_index(u: float, cumulative: np.ndarray) -> int:
     """Index chosen by the uniform ``u`` with probability proportional to the weights whose
-    running sum is ``cumulative`` (inverse CDF; zero-weight entries are never chosen)."""
+    running sum is ``cumulative`` (inverse CDF; zero-weight entries are never chosen).
+    """
     idx = int(np.searchsorted(cumulative, u * cumulative[-1], side="right"))
     return min(idx, len(cumulative) - 1)
 

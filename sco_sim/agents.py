@@ -5,7 +5,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from .geometry import accepts, acceptance_margin, utility
+from .geometry import acceptance_margin, accepts, utility
 
 
 class MemberState(mesa.Agent):
@@ -19,6 +19,7 @@ class MemberState(mesa.Agent):
         ideal, salience, tolerance, present: views of the model's current state (see properties);
             tolerance is the loss against the status quo it accepts without objecting, the paper's
             "sense of community" (Xue & Makengo 2021, sec. 4.2), in utility units.
+
     """
 
     def __init__(

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from . import __version__
 from .config import Config, build_config
+from .engine import run_vectorised
 from .errors import InputError, Problem
 from .output import (
     check_out_dir,
@@ -29,12 +30,11 @@ from .output import (
     write_json,
     write_parquet,
 )
-from .engine import run_vectorised
+from .power import rules_table, scenario_spec
 from .runner import RunResults, run
 from .scenario import load_scenario, scenario_hash
 from .summary import compare as compare_results
 from .summary import summarize
-from .power import rules_table, scenario_spec
 from .winset import shares_by_dimension, winset_share
 
 out_console = Console(width=max(100, Console().width))
@@ -63,19 +63,36 @@ def load_config(path: str, meetings: int | None) -> Config:
 
 
 @contextmanager
-def progress_bar(total: int, label: str, show: bool | None):
-    """Yield a callback advancing a rich progress bar (or a no-op when not shown)."""
+def sweep_progress(show: bool | None, label: str):
+    """A progress callback ``(done, total)`` in replications, with an ETA."""
     if show is None:
         show = sys.stderr.isatty()
     if not show:
-        yield lambda k=1: None
+        yield lambda done, total: None
         return
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=err_console, transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda k=1: bar.advance(task, k)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err_console, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, total=total, completed=done)
+
+        yield update
+
+
+@contextmanager
+def progress_bar(total: int, label: str, show: bool | None):
+    """Yield a callback advancing a progress bar by k replications (a no-op when not shown)."""
+    done = 0
+    with sweep_progress(show, label) as update:
+        update(0, total)
+
+        def advance(k: int = 1) -> None:
+            nonlocal done
+            done += k
+            update(done, total)
+
+        yield advance
 
 
 def simulate(config: Config, replications: int, seed: int, show: bool | None,
@@ -335,24 +352,6 @@ def winset_cmd(scenario: str, samples: int, seed: int, as_json: bool) -> None:
 def default_out(target: str) -> Path:
     """``results/<file stem>`` when a sweep is given no --out."""
     return Path("results") / Path(target).stem
-
-
-@contextmanager
-def sweep_progress(show: bool | None, label: str):
-    """A progress callback ``(done, total)`` in replications, with an ETA."""
-    if show is None:
-        show = sys.stderr.isatty()
-    if not show:
-        yield lambda done, total: None
-        return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err_console, transient=True) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, total=total, completed=done)
-
-        yield update
 
 
 def points_table(summary: pd.DataFrame, params: list[str], metrics: tuple[str, ...]) -> Table:

@@ -105,7 +105,8 @@ class Config:
 
     def budgets(self, meeting: int) -> np.ndarray:
         """Side-payment budget per member at a (1-based) meeting: ``budget`` times the member's
-        capability share among the members present, for present major powers (0 otherwise)."""
+        capability share among the members present, for present major powers (0 otherwise).
+        """
         present = self.present(meeting)
         majors = np.array([g == "major" for g in self.groups])
         share = np.where(present, self.capability, 0.0)

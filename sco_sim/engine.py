@@ -25,7 +25,7 @@ from .geometry import (
     is_null_move,
     weighted_distance,
 )
-from .mechanisms import choose_payer, cheapest_compensation, shortfall, update_tolerance
+from .mechanisms import cheapest_compensation, choose_payer, shortfall, update_tolerance
 from .rules import resolve, voting_weights
 from .runner import RunResults
 from .streams import (

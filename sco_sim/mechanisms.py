@@ -79,7 +79,8 @@ def update_tolerance(
     cap: float,
 ) -> np.ndarray:
     """The sense of community after an item: up by ``growth`` after a consensus, down by
-    ``decay`` after an item with no text, within [0, cap]; absent members are unchanged."""
+    ``decay`` after an item with no text, within [0, cap]; absent members are unchanged.
+    """
     step = np.where(consensus, growth, 0.0) - np.where(no_text, decay, 0.0)
     new = np.minimum(np.maximum(tolerance + step[..., None], 0.0), cap)
     return np.where(present, new, tolerance)

@@ -16,7 +16,7 @@ from .agents import MemberState
 from .config import Config
 from .drafting import amend, compromise_draft, setter_draft, step_draft
 from .geometry import acceptance_margin, clip_to_bounds, is_null_move, weighted_distance
-from .mechanisms import choose_payer, cheapest_compensation, shortfall, update_tolerance
+from .mechanisms import cheapest_compensation, choose_payer, shortfall, update_tolerance
 from .rules import resolve, voting_weights
 from .streams import (
     MeetingDraws,
@@ -57,6 +57,7 @@ class SCOModel(mesa.Model):
         config: the numeric scenario.
         seed: the run's master seed.
         replication: which replication this is; selects its random streams.
+
     """
 
     def __init__(self, config: Config, seed: int = 0, replication: int = 0) -> None:

@@ -145,7 +145,8 @@ def scenario_spec(config: Any) -> RuleSpec:
 
 def default_specs(config: Any) -> list[RuleSpec]:
     """Unanimity, consensus-minus-one, simple and 2/3 majorities (unweighted and weighted by
-    capability), plus the scenario's own rule when it is none of these."""
+    capability), plus the scenario's own rule when it is none of these.
+    """
     specs = [
         RuleSpec(rule_label("unanimity"), "unanimity"),
         RuleSpec(rule_label("consensus_minus_one"), "consensus_minus_one"),
@@ -321,7 +322,8 @@ def banzhaf_raw(spec: RuleSpec, weight: Any, method: str = "auto") -> np.ndarray
 
 def rules_table(config: Any, specs: Iterable[RuleSpec] | None = None) -> pd.DataFrame:
     """One row per rule: ``label``, ``coleman`` (power to act), then each member's normalised
-    Banzhaf power in a column named after the member. Weighted rules use capability shares."""
+    Banzhaf power in a column named after the member. Weighted rules use capability shares.
+    """
     names = list(config.names)
     cap = np.asarray(config.capability, dtype=float)
     rows = []

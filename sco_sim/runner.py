@@ -15,10 +15,12 @@ from .model import SCOModel
 class RunResults:
     """Tidy results of one configuration.
 
-    ``meetings``: one row per (replication, meeting) with items, adopted, deadlocked, null drafts,
-    consultation rounds and carried-over items. ``members``: one row per (replication, meeting,
-    member) with objections, sole vetoes and distance to the status quo. ``items``: one row per
-    agenda item.
+    ``meetings``: one row per (replication, meeting) with members present, items, texts adopted
+    (consensus + subset), deadlocked items (no text), null drafts, consultation rounds, carried-over
+    items and side payments. ``members``: one row per (replication, meeting, member) with presence,
+    objections, sole vetoes, distance to the status quo and tolerance. ``items``: one row per agenda
+    item (issue area, proposer, outcome, rounds, objectors, payer, side payment). docs/MODEL.md
+    section 9 lists every column.
     """
 
     config: Config

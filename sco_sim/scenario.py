@@ -399,14 +399,16 @@ def consistency_problems(s: Scenario, src: str) -> list[Problem]:
         elif sum(a.issue_shares) <= 0:
             bad("agenda.issue_shares", "at least one share must be positive")
     if a.package_probability > 0 and a.package_size > d:
-        bad("agenda.package_size", f"a package of {a.package_size} issue areas needs that many dimensions, the space has {d}")
+        bad("agenda.package_size",
+            f"a package of {a.package_size} issue areas needs that many dimensions, the space has {d}")
     if (
         a.package_probability > 0
         and a.issue_shares is not None
         and len(a.issue_shares) == d
         and a.package_size > sum(1 for x in a.issue_shares if x > 0)
     ):
-        bad("agenda.package_size", f"a package of {a.package_size} issue areas needs that many dimensions with a positive issue share")
+        bad("agenda.package_size",
+            f"a package of {a.package_size} issue areas needs that many dimensions with a positive issue share")
     if a.package_probability > 0 and a.package_size < 2:
         bad("agenda.package_size", "a package bundles at least 2 issue areas")
     names = s.member_names if (s.members is None) != (s.generate is None) else []

@@ -103,9 +103,11 @@ def periods(results: RunResults) -> list[dict]:
 def run_table(results: RunResults) -> pd.DataFrame:
     """Run-level rows for sweeps: one per replication, rates plus each member's counts.
 
-    Columns: replication, items, adopted, deadlocked, null_drafts, rounds, meetings, throughput,
-    adoption_rate, deadlock_rate, null_draft_rate, mean_rounds, then ``objections.<member>`` and
-    ``sole_vetoes.<member>`` for every member (run totals).
+    Columns: replication, the run totals of :func:`per_run` (items, adopted, consensus,
+    subset_texts, deadlocked, null_drafts, rounds, side_payments, meetings) and its rates
+    (throughput, adoption_rate, deadlock_rate, consensus_rate, subset_rate, null_draft_rate,
+    mean_rounds, side_payment_rate), then ``objections.<member>`` and ``sole_vetoes.<member>``
+    for every member (run totals).
     """
     runs = per_run(results).reset_index()
     mr = member_per_run(results)

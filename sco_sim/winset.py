@@ -85,7 +85,8 @@ def shares_by_dimension(config: Config) -> dict[str, float] | None:
 
 def winset_share(config: Config, samples: int = 100_000, seed: int = 0) -> WinsetResult:
     """The winset share of the scenario's status quo (expected share where members or the
-    status quo are random), exact in one dimension with fixed positions, else Monte Carlo."""
+    status quo are random), exact in one dimension with fixed positions, else Monte Carlo.
+    """
     if config.n_dims == 1 and not config.generated and not config.uniform_status_quo:
         share = exact_share_1d(config, config.ideal, config.status_quo)
         return WinsetResult(share, (share, share), "exact", 0)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import ROOT, SIX_RANDOM, THREE_ON_A_LINE
 
 import sco_sim
-from conftest import ROOT, SIX_RANDOM, THREE_ON_A_LINE
 from sco_sim.cli import main
 
 FILES = ["meetings.parquet", "members.parquet", "items.parquet", "summary.json", "manifest.json"]

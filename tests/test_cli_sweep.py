@@ -6,10 +6,9 @@ import json
 
 import pandas as pd
 import pytest
+from conftest import ROOT, THREE_ON_A_LINE
 
 from sco_sim.cli import main
-
-from conftest import ROOT, THREE_ON_A_LINE
 
 
 def one_error_line(capsys) -> str:

@@ -6,18 +6,17 @@ import mesa
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SCENARIOS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sco_sim.agents import MemberState
 from sco_sim.config import build_config
-from sco_sim.geometry import accepts, acceptance_margin, clip_to_bounds, utility
+from sco_sim.geometry import acceptance_margin, accepts, clip_to_bounds, utility
 from sco_sim.model import SCOModel
 from sco_sim.runner import run, run_replication
 from sco_sim.scenario import load_scenario, parse_scenario
 from sco_sim.streams import replication_streams
-
-from conftest import SCENARIOS
 
 
 def member(name, ideal, *, salience=None, capability=1.0, tolerance=0.0, group="minor", **extra):

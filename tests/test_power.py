@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from math import comb
 from dataclasses import replace
+from math import comb
 from pathlib import Path
 
 import numpy as np

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SCENARIOS, SIX_RANDOM
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -17,8 +18,6 @@ from sco_sim.rules import RULES, unanimity, voting_weights
 from sco_sim.runner import run, run_replication
 from sco_sim.scenario import load_scenario, parse_scenario
 from sco_sim.winset import exact_share_1d
-
-from conftest import SCENARIOS, SIX_RANDOM
 
 TEACHING = sorted((SCENARIOS / "teaching").glob("*.toml"))
 TABLES = ("meetings", "members", "items")

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-
 from conftest import SCENARIOS, SIX_RANDOM, THREE_ON_A_LINE
+
 from sco_sim.cli import main
 from sco_sim.errors import InputError, Problem
 from sco_sim.scenario import load_scenario

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import THREE_ON_A_LINE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -14,8 +15,6 @@ from scipy import stats
 from sco_sim.config import build_config
 from sco_sim.scenario import load_scenario, parse_scenario
 from sco_sim.winset import exact_share_1d, wilson_interval, winset_share
-
-from conftest import THREE_ON_A_LINE
 
 
 def config_for(ideals, q, *, salience=None, tolerance=None, capability=None, rule=None,
