@@ -303,7 +303,8 @@ def Readouts(model: DashboardModel):
 
 def _policy_figure(model: DashboardModel, xdim: int, ydim: int) -> Figure:
     """Ideal points, the status quo and its path in two chosen dimensions (one: over time)."""
-    fig = Figure(figsize=(5.0, 3.5), dpi=80)
+    # Small enough to fit the dashboard's card without scrolling (the card height is fixed).
+    fig = Figure(figsize=(4.6, 2.3), dpi=80)
     ax = fig.subplots()
     cfg, inner = model.config, model.inner
     ideal = inner.ideal
@@ -343,10 +344,9 @@ def _policy_figure(model: DashboardModel, xdim: int, ydim: int) -> Figure:
         ax.set_ylim(*cfg.bounds[ydim])
         ax.set_xlabel(cfg.dimensions[xdim])
         ax.set_ylabel(cfg.dimensions[ydim])
-        ax.set_aspect("equal", adjustable="box")
     if path is None:
         ax.set_title("fresh status quo for every item", fontsize=9)
-    ax.legend(loc="best", fontsize=7)
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7, frameon=False)
     fig.tight_layout()
     return fig
 
