@@ -243,15 +243,16 @@ def cli() -> None:
     """Simulate Shanghai Cooperation Organization decisions under its consensus rule."""
 
 
+def simulation_options(command):
+    """The options ``run`` and ``compare`` share."""
+    for option in reversed((REPS, SEED, MEETINGS, OUT, JSON, ENGINE, PROGRESS)):
+        command = option(command)
+    return command
+
+
 @cli.command("run")
 @click.argument("scenario", type=str)
-@REPS
-@SEED
-@MEETINGS
-@OUT
-@JSON
-@ENGINE
-@PROGRESS
+@simulation_options
 def run_cmd(scenario: str, replications: int, seed: int, meetings: int | None, out: Path | None,
             as_json: bool, engine: str, progress: bool | None) -> None:
     """Run SCENARIO and report throughput, deadlock rate and who objected."""
@@ -280,13 +281,7 @@ def run_cmd(scenario: str, replications: int, seed: int, meetings: int | None, o
 
 @cli.command("compare")
 @click.argument("scenarios", nargs=-1, required=True, type=str)
-@REPS
-@SEED
-@MEETINGS
-@OUT
-@JSON
-@ENGINE
-@PROGRESS
+@simulation_options
 def compare_cmd(scenarios: tuple[str, ...], replications: int, seed: int, meetings: int | None,
                 out: Path | None, as_json: bool, engine: str, progress: bool | None) -> None:
     """Run two or more SCENARIOS on the same random numbers and compare them with the first."""
