@@ -12,6 +12,19 @@ THREE_ON_A_LINE = SCENARIOS / "teaching" / "three_on_a_line.toml"
 SIX_RANDOM = SCENARIOS / "teaching" / "six_random_members.toml"
 
 
+def member(name, ideal, *, group="minor", salience=None, capability=1.0, tolerance=0.0, **extra) -> dict:
+    """One ``[[members]]`` table as a dict, with unit salience and capability unless given."""
+    return {
+        "name": name,
+        "group": group,
+        "ideal": list(ideal),
+        "salience": list(salience) if salience is not None else [1.0] * len(ideal),
+        "capability": capability,
+        "tolerance": tolerance,
+        **extra,
+    }
+
+
 @pytest.fixture
 def three_text() -> str:
     """The issue's 1-D three-member scenario, verbatim."""

@@ -17,6 +17,7 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import member
 
 from sco_sim.config import build_config
 from sco_sim.engine import final_status_quo, run_vectorised
@@ -29,18 +30,6 @@ from sco_sim.scenario import load_scenario, parse_scenario
 from sco_sim.summary import periods, summarize
 
 # --------------------------------------------------------------------------- helpers
-
-
-def member(name, ideal, *, group="minor", salience=None, capability=1.0, tolerance=0.0, **extra):
-    return {
-        "name": name,
-        "group": group,
-        "ideal": list(ideal),
-        "salience": list(salience) if salience is not None else [1.0] * len(ideal),
-        "capability": capability,
-        "tolerance": tolerance,
-        **extra,
-    }
 
 
 def scenario(

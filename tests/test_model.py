@@ -6,7 +6,7 @@ import mesa
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SCENARIOS
+from conftest import SCENARIOS, member
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,18 +17,6 @@ from sco_sim.model import SCOModel
 from sco_sim.runner import run, run_replication
 from sco_sim.scenario import load_scenario, parse_scenario
 from sco_sim.streams import replication_streams
-
-
-def member(name, ideal, *, salience=None, capability=1.0, tolerance=0.0, group="minor", **extra):
-    return {
-        "name": name,
-        "group": group,
-        "ideal": list(ideal),
-        "salience": list(salience) if salience is not None else [1.0] * len(ideal),
-        "capability": capability,
-        "tolerance": tolerance,
-        **extra,
-    }
 
 
 def make_config(members=None, q=(0.5,), *, dims=None, meetings=1, rule="unanimity", agenda=None,
