@@ -1,10 +1,34 @@
-"""sco-sim: an agent-based model of Shanghai Cooperation Organization consensus decisions."""
+"""sco-sim: an agent-based model of Shanghai Cooperation Organization consensus decisions.
 
-from importlib import metadata
+The names a script or notebook needs are importable from here (loaded on first use, so that
+``import sco_sim`` stays cheap for the command line):
+
+>>> from sco_sim import load_scenario, build_config, simulate  # doctest: +SKIP
+>>> results = simulate(build_config(load_scenario("scenarios/sco_2017_3plus5.toml")), 100, seed=7)  # doctest: +SKIP
+"""
+
+from importlib import import_module, metadata
 
 try:
     __version__ = metadata.version("sco-sim")
 except metadata.PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__"]
+# public name -> module that defines it
+_EXPORTS = {
+    "load_scenario": "sco_sim.scenario",
+    "build_config": "sco_sim.config",
+    "simulate": "sco_sim.simulation",
+    "summarize": "sco_sim.summary",
+    "compare": "sco_sim.summary",
+    "load_results": "sco_sim.results",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    """Load a public name's module on first use (PEP 562)."""
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'sco_sim' has no attribute {name!r}")
