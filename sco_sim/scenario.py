@@ -173,10 +173,16 @@ class Shock(_Strict):
 
 
 class Rivalry(_Strict):
-    """One `[[rivalries]]` entry: two members, and the gain each needs to accept the other's draft."""
+    """One `[[rivalries]]` entry: two members, and how much less each accepts of the other's draft.
+
+    A draft tabled by a rival is accepted only at ``tolerance - intensity`` (intensity 0: no
+    effect). With ``cancels_tolerance`` the member's goodwill does not apply to a rival at all and
+    the draft must bring a gain of at least the intensity.
+    """
 
     members: tuple[str, str]
     intensity: NonNeg
+    cancels_tolerance: bool = False
 
     @property
     def key(self) -> str:
