@@ -1,0 +1,261 @@
+"""The SCO record (sco_sim/data/record/): it loads through the package, is internally consistent,
+every value is sourced, and the history scenario takes its meetings and chairs from it."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+
+import pandas as pd
+import pytest
+from conftest import ROOT, SCENARIOS
+
+from sco_sim import record
+from sco_sim.config import build_config
+from sco_sim.errors import InputError
+from sco_sim.scenario import load_raw, parse_scenario
+
+FOUNDERS = ["China", "Russia", "Kazakhstan", "Kyrgyzstan", "Tajikistan", "Uzbekistan"]
+HISTORY = SCENARIOS / "sco_history_2001_2025.toml"
+TABLES = {"summits": record.summits, "blockages": record.blockages, "accessions": record.accessions}
+SOURCE_COLUMNS = {name: [c for c in load().columns if c == "source" or c.endswith("_source") or c == "source_alt"]
+                  for name, load in TABLES.items()}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def test_the_tables_ship_inside_the_package():
+    folder = resources.files("sco_sim").joinpath("data", "record")
+    for name in ("summits.csv", "blockages.csv", "accessions.csv", "README.md"):
+        assert folder.joinpath(name).is_file(), name
+
+
+def test_pyproject_declares_them_as_package_data():
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = cfg["tool"]["setuptools"]["package-data"]["sco_sim"]
+    package = ROOT / "sco_sim"
+    shipped = {p for pattern in patterns for p in package.glob(pattern)}
+    assert shipped == set((package / "data" / "record").iterdir())
+
+
+def test_columns_are_typed():
+    s = record.summits()
+    assert str(s["date"].dtype).startswith("datetime64")
+    assert s["documents"].dtype == "Int64" and s["meeting"].dtype == "Int64"
+    assert s["declaration_signed_by_all"].dtype == "boolean"
+    assert all(isinstance(v, tuple) for v in s["members_present"])
+    assert str(record.blockages()["date"].dtype).startswith("datetime64")
+
+
+# --------------------------------------------------------------------------- summits
+
+
+def test_25_summits_one_a_year_with_unique_increasing_dates():
+    s = record.summits()
+    assert len(s) == 25
+    assert list(s["meeting"]) == list(range(1, 26))
+    assert list(s["year"]) == list(range(2001, 2026))
+    assert s["date"].is_unique and s["date"].is_monotonic_increasing
+    starts = s["date_start"].dropna()
+    assert (starts < s.loc[starts.index, "date"]).all()
+
+
+def test_first_and_last_summits():
+    s = record.summits()
+    assert (s.iloc[0]["host_city"], s.iloc[0]["date"]) == ("Shanghai", pd.Timestamp("2001-06-15"))
+    assert (s.iloc[-1]["host_city"], s.iloc[-1]["date"]) == ("Tianjin", pd.Timestamp("2025-09-01"))
+
+
+@pytest.mark.parametrize("year, expected", [
+    (2001, FOUNDERS), (2016, FOUNDERS),
+    (2017, FOUNDERS + ["India", "Pakistan"]), (2022, FOUNDERS + ["India", "Pakistan"]),
+    (2023, FOUNDERS + ["India", "Pakistan", "Iran"]),
+    (2024, FOUNDERS + ["India", "Pakistan", "Iran", "Belarus"]),
+    (2025, FOUNDERS + ["India", "Pakistan", "Iran", "Belarus"]),
+])
+def test_members_per_year_follow_the_accession_dates(year, expected):
+    assert record.members_in(year) == expected
+
+
+def test_a_member_counts_from_its_accession_date():
+    assert "India" not in record.members_on("2017-06-08")
+    assert "India" in record.members_on("2017-06-09")
+
+
+def test_members_present_at_each_summit_are_the_members_on_its_date():
+    for _, r in record.summits().iterrows():
+        assert sorted(r["members_present"]) == sorted(record.members_on(r["date"])), r["meeting"]
+
+
+def test_admitted_members_are_those_whose_accession_is_that_meeting():
+    acc = record.accessions().query("status == 'member'")
+    for _, r in record.summits().iterrows():
+        joined = acc.loc[acc["meeting"] == r["meeting"], "state"]
+        assert sorted(r["admitted"]) == sorted(joined), r["meeting"]
+        assert (acc.loc[acc["meeting"] == r["meeting"], "date"] == r["date"]).all()
+
+
+def test_every_chair_is_present_and_chair_basis_says_where_it_comes_from():
+    for _, r in record.summits().iterrows():
+        assert r["chair"] in r["members_present"]
+        if r["chair_basis"] == "host":
+            assert r["chair"] == r["host_country"]
+
+
+def test_document_counts_are_non_negative_integers_where_present():
+    s = record.summits()
+    for col in ("documents", "documents_alt", "documents_approx", "documents_named"):
+        present = s[col].dropna()
+        assert (present >= 0).all(), col
+    # a total is described, and a lower bound is only given where no total exists
+    assert (s.loc[s["documents"].notna(), "documents_counted"] != "").all()
+    assert s.loc[s["documents_named"].notna(), "documents"].isna().all()
+
+
+def test_texts_without_a_member_agree_with_the_blockages_table():
+    s = record.summits().set_index("meeting")
+    hos = record.blockages().query("body == 'heads_of_state'")
+    for meeting, r in s.iterrows():
+        rows = hos[hos["meeting"] == meeting]
+        assert (r["texts_without_member"] != "") == (len(rows) > 0), meeting
+        assert len(rows) == (len(r["texts_without_member"].split(";")) if r["texts_without_member"] else 0)
+        assert set(r["outside"]) == {m for who in rows["withheld_by"] for m in who}, meeting
+        assert (rows["date"] == r["date"]).all(), meeting
+
+
+# --------------------------------------------------------------------------- sources
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_every_row_has_a_source_address(name):
+    df = TABLES[name]()
+    assert (df["source"] != "").all()
+    for col in SOURCE_COLUMNS[name]:
+        filled = df.loc[df[col] != "", col]
+        assert filled.map(lambda v: v.startswith(("http://", "https://", "/work/shared/reference/"))).all(), col
+
+
+def test_every_blockage_member_was_a_member_on_that_date():
+    for _, r in record.blockages().iterrows():
+        members = record.members_on(r["date"])
+        assert set(r["withheld_by"]) <= set(members), r["id"]
+
+
+# --------------------------------------------------------------------------- validation can fail
+
+
+def _swap(monkeypatch, name: str, edit) -> None:
+    """Make the loader read an edited copy of one table."""
+    original = record._read
+
+    def read(file: str) -> pd.DataFrame:
+        df = original(file)
+        return edit(df) if file == name else df
+
+    monkeypatch.setattr(record, "_read", read)
+
+
+@pytest.mark.parametrize("name, edit, message", [
+    ("summits.csv", lambda df: df.assign(source=[""] + list(df["source"][1:])), "source: a value is required"),
+    ("summits.csv", lambda df: df.assign(documents=["-3"] + list(df["documents"][1:])), "non-negative integer"),
+    ("summits.csv", lambda df: df.assign(chair=["Mongolia"] + list(df["chair"][1:])), "unknown member"),
+    ("summits.csv", lambda df: df.assign(documents_source=[""] + list(df["documents_source"][1:])),
+     "documents is filled but documents_source is empty"),
+    ("summits.csv", lambda df: df.drop(columns="notes"), "columns"),
+    ("summits.csv", lambda df: df.iloc[::-1].reset_index(drop=True), "meeting must number the rows"),
+    ("blockages.csv", lambda df: df.assign(source=["see above"] + list(df["source"][1:])), "page address"),
+    ("blockages.csv", lambda df: df.assign(kind=["walked_out"] + list(df["kind"][1:])), "is not one of"),
+    ("accessions.csv", lambda df: df.assign(date=["15 June 2001"] + list(df["date"][1:])), "YYYY-MM-DD"),
+])
+def test_a_malformed_table_is_rejected_on_load(monkeypatch, name, edit, message):
+    _swap(monkeypatch, name, edit)
+    loader = {"summits.csv": record.summits, "blockages.csv": record.blockages,
+              "accessions.csv": record.accessions}[name]
+    with pytest.raises(record.RecordError, match=message):
+        loader()
+
+
+# --------------------------------------------------------------------------- helpers for the calibration
+
+
+def test_documents_by_period_summarises_the_sourced_counts():
+    s = record.summits()
+    table = record.documents_by_period()
+    assert list(table.index) == ["2001-2017", "2018-2025"]
+    assert list(table["summits"]) == [17, 8]
+    late = s.loc[s["year"] >= 2018, "documents"].dropna().astype(float)
+    assert table.loc["2018-2025", "counted"] == len(late)
+    assert table.loc["2018-2025", "mean"] == pytest.approx(late.mean())
+    assert table.loc["2018-2025", "min"] == late.min() and table.loc["2018-2025", "max"] == late.max()
+
+
+def test_texts_without_member_per_year_counts_every_blockage_once():
+    per_year = record.texts_without_member_per_year()
+    assert list(per_year.index) == list(range(2001, 2026))
+    assert per_year.sum() == len(record.blockages())
+    assert per_year.loc[:2017].sum() == 0  # none is on record before India's accession
+    heads = record.texts_without_member_per_year(bodies=("heads_of_state",))
+    assert heads.loc[2018:].gt(0).all()  # the Belt and Road paragraph, every summit since Qingdao
+
+
+def test_outside_members_counts_who_withheld_consent():
+    outside = record.outside_members()
+    blk = record.blockages()
+    assert outside.sum() == sum(len(w) for w in blk["withheld_by"])
+    assert outside["India"] == sum("India" in w for w in blk["withheld_by"])
+
+
+# --------------------------------------------------------------------------- the history scenario
+
+
+def test_history_scenario_takes_its_meetings_and_chairs_from_the_record():
+    cfg = build_config(parse_scenario(load_raw(HISTORY), str(HISTORY)))
+    assert cfg.meetings == len(record.summits())
+    assert [cfg.names[cfg.chair(m)] for m in range(cfg.meetings)] == record.chairs()
+
+
+def test_history_scenario_accessions_match_the_record():
+    raw = load_raw(HISTORY)
+    joins = {m["name"]: m.get("joins", 1) for m in raw["members"]}
+    acc = record.accessions().query("status == 'member'").set_index("state")["meeting"]
+    assert joins == {state: int(meeting) for state, meeting in acc.items()}
+
+
+def _history_with(**agenda) -> dict:
+    raw = load_raw(HISTORY)
+    raw["agenda"] = {**raw["agenda"], **agenda}
+    return raw
+
+
+@pytest.mark.parametrize("chairs, field, message", [
+    (["China"] * 24, "agenda.chairs", "one chair per meeting (25), got 24"),
+    (["China"] * 24 + ["Mongolia"], "agenda.chairs[24]", "unknown member 'Mongolia'"),
+    (["China"] * 3 + ["India"] + ["China"] * 21, "agenda.chairs[3]", "India chairs meeting 4 but joins at meeting 17"),
+])
+def test_a_bad_chair_sequence_is_rejected(chairs, field, message):
+    with pytest.raises(InputError) as err:
+        parse_scenario(_history_with(chairs=chairs), "history.toml")
+    assert any(p.field == field and message in p.message for p in err.value.problems), err.value.problems
+
+
+def test_first_chair_must_agree_with_the_chair_sequence():
+    with pytest.raises(InputError) as err:
+        parse_scenario(_history_with(first_chair="Russia"), "history.toml")
+    assert any(p.field == "agenda.first_chair" for p in err.value.problems)
+
+
+def test_past_the_listed_chairs_the_rotation_continues_from_the_last_one():
+    cfg = build_config(parse_scenario(load_raw(HISTORY), str(HISTORY)), meetings=27)
+    order = [cfg.names[i] for i in cfg.chair_order]
+    after_last = order[(order.index(record.chairs()[-1]) + 1) % len(order)]
+    assert cfg.names[cfg.chair(25)] == after_last
+    assert cfg.chair(26) != cfg.chair(25)
+
+
+def test_without_a_sequence_the_chair_rotates_as_before():
+    raw = load_raw(HISTORY)
+    raw["agenda"].pop("chairs")
+    cfg = build_config(parse_scenario(raw, str(HISTORY)))
+    assert cfg.chairs is None
+    assert cfg.names[cfg.chair(0)] == "China"  # first_chair
