@@ -23,11 +23,15 @@ import pandas as pd
 MEMBERS = ("China", "Russia", "Kazakhstan", "Kyrgyzstan", "Tajikistan", "Uzbekistan",
            "India", "Pakistan", "Iran", "Belarus")
 # SCO bodies a blockage can belong to; a statement of the member states issued by the chair
-# outside the four councils (June 2025, on Israel's strikes on Iran) is its own kind of body.
+# outside the four councils (June 2025, on Israel's strikes on Iran) is its own kind of body, and
+# "unspecified" marks a blockage whose sources name no body (the development bank).
 BODIES = ("heads_of_state", "heads_of_government", "foreign_ministers", "defence_ministers",
-          "member_states_statement")
-# subset_text: issued without the member(s) who withheld consent; no_text: not issued at all.
-KINDS = ("subset_text", "no_text")
+          "member_states_statement", "unspecified")
+# subset_text: issued without the member(s) who withheld consent; no_text: not issued at all;
+# stalled_proposal: a proposal left unadopted for years with a member reported reluctant.
+KINDS = ("subset_text", "no_text", "stalled_proposal")
+# The kinds that are a text (or its absence) at one meeting: what "texts without a member" counts.
+TEXT_KINDS = ("subset_text", "no_text")
 STATUSES = ("member", "observer", "dialogue_partner")
 FORMATS = ("in_person", "videoconference", "hybrid")
 
@@ -206,17 +210,21 @@ def documents_by_period(first_years: tuple[int, ...] = (2001, 2018)) -> pd.DataF
     }).rename_axis("period")
 
 
-def texts_without_member_per_year(bodies: tuple[str, ...] = BODIES) -> pd.Series:
-    """Number of known blockages and texts without a member per year, 2001-2025 (0 where none known)."""
+def _selected(bodies: tuple[str, ...], kinds: tuple[str, ...]) -> pd.DataFrame:
     df = blockages()
-    df = df[df["body"].isin(bodies)]
+    return df[df["body"].isin(bodies) & df["kind"].isin(kinds)]
+
+
+def texts_without_member_per_year(bodies: tuple[str, ...] = BODIES,
+                                  kinds: tuple[str, ...] = TEXT_KINDS) -> pd.Series:
+    """Number of known texts issued without a member (or blocked) per year, 2001-2025 (0 where none known)."""
+    df = _selected(bodies, kinds)
     years = range(2001, 2026)
     return df["date"].dt.year.value_counts().reindex(years, fill_value=0).rename("texts_without_member")
 
 
-def outside_members(bodies: tuple[str, ...] = BODIES) -> pd.Series:
+def outside_members(bodies: tuple[str, ...] = BODIES, kinds: tuple[str, ...] = TEXT_KINDS) -> pd.Series:
     """How often each member stood outside a text (withheld consent), over the whole record."""
-    df = blockages()
-    df = df[df["body"].isin(bodies)]
+    df = _selected(bodies, kinds)
     counts = pd.Series([m for who in df["withheld_by"] for m in who], dtype=str).value_counts()
     return counts.reindex(list(MEMBERS), fill_value=0).rename("withheld")

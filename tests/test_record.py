@@ -192,16 +192,19 @@ def test_documents_by_period_summarises_the_sourced_counts():
 
 def test_texts_without_member_per_year_counts_every_blockage_once():
     per_year = record.texts_without_member_per_year()
+    blk = record.blockages()
     assert list(per_year.index) == list(range(2001, 2026))
-    assert per_year.sum() == len(record.blockages())
-    assert per_year.loc[:2017].sum() == 0  # none is on record before India's accession
+    assert per_year.sum() == blk["kind"].isin(record.TEXT_KINDS).sum()
+    assert per_year.loc[:2017].sum() == 0  # no text without a member is on record before India's accession
+    everything = record.texts_without_member_per_year(kinds=record.KINDS)
+    assert everything.sum() == len(blk) and (everything >= per_year).all()
     heads = record.texts_without_member_per_year(bodies=("heads_of_state",))
     assert heads.loc[2018:].gt(0).all()  # the Belt and Road paragraph, every summit since Qingdao
 
 
 def test_outside_members_counts_who_withheld_consent():
     outside = record.outside_members()
-    blk = record.blockages()
+    blk = record.blockages().query("kind in @record.TEXT_KINDS")
     assert outside.sum() == sum(len(w) for w in blk["withheld_by"])
     assert outside["India"] == sum("India" in w for w in blk["withheld_by"])
 
