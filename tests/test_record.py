@@ -6,11 +6,13 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import ROOT, SCENARIOS
 
 from sco_sim import record
+from sco_sim.agenda import major_weights
 from sco_sim.config import build_config
 from sco_sim.errors import InputError
 from sco_sim.scenario import load_raw, parse_scenario
@@ -262,3 +264,62 @@ def test_without_a_sequence_the_chair_rotates_as_before():
     cfg = build_config(parse_scenario(raw, str(HISTORY)))
     assert cfg.chairs is None
     assert cfg.names[cfg.chair(0)] == "China"  # first_chair
+
+
+# --------------------------------------------------------------------------- claims in docs/DATA.md
+
+
+def _config(name: str, edit=None):
+    path = SCENARIOS / name
+    raw = load_raw(path)
+    if edit is not None:
+        edit(raw)
+    return build_config(parse_scenario(raw, str(path)))
+
+
+def _halve_india(raw: dict) -> None:
+    for m in raw["members"]:
+        if m["name"] == "India":
+            m["capability"] /= 2
+
+
+def test_capability_enters_the_default_sco_runs():
+    """DATA.md 2.4: the majors' agenda share and side-payment budgets both read capability."""
+    base, half = _config("sco_2017_3plus5.toml"), _config("sco_2017_3plus5.toml", _halve_india)
+    assert base.major_agenda_share > 0 and base.side_payments and base.side_budget > 0
+    india, present = base.names.index("India"), base.present(1)
+    assert half.budgets(1)[india] < base.budgets(1)[india]
+    assert not np.allclose(major_weights(base.capability, base.groups, present),
+                           major_weights(half.capability, half.groups, present))
+
+
+def test_the_2017_file_adds_members_rivalries_and_subset_texts():
+    """DATA.md: the 2001 -> 2017 comparison changes the rule too, not membership alone."""
+    before, after = _config("sco_2001_2plus4.toml"), _config("sco_2017_3plus5.toml")
+    assert (before.subset_texts, after.subset_texts) == (0, 1)
+    assert set(after.names) - set(before.names) == {"India", "Pakistan"}
+    assert np.isnan(before.rivalry).all() and (~np.isnan(after.rivalry)).sum() == 4  # two pairs, both ways
+
+
+def test_the_2023_and_2024_files_move_the_first_chair():
+    """DATA.md: first_chair China (2001, 2017), Kazakhstan (2023), China (2024)."""
+    firsts = [_config(f) for f in ("sco_2001_2plus4.toml", "sco_2017_3plus5.toml",
+                                   "sco_2023_iran.toml", "sco_2024_belarus.toml")]
+    assert [c.names[c.chair(0)] for c in firsts] == ["China", "China", "Kazakhstan", "China"]
+
+
+def test_the_figures_docs_data_md_states_about_the_record():
+    """DATA.md section 5 counts rows and gaps; a change to the tables must update it."""
+    s, blk = record.summits(), record.blockages()
+    assert blk["kind"].value_counts().to_dict() == {"subset_text": 12, "no_text": 1, "stalled_proposal": 1}
+    assert set(blk.loc[blk["kind"] == "subset_text", "withheld_by"]) == {("India",)}
+    assert list(s.loc[s["documents"].isna(), "year"]) == [2003, 2004, 2005, 2007, 2008, 2009, 2010, 2011,
+                                                          2013, 2014, 2015, 2022]
+    assert list(record.documents_by_period()["counted"]) == [6, 7]
+    assert list(s.loc[s["chair_basis"] == "host", "year"]) == [2001, 2002, 2004, 2005, 2006, 2010, 2012]
+
+
+def test_every_reported_declaration_was_signed_by_all():
+    """MODEL.md section 11: 22 meetings have a page on the signing, and none reports a member not signing."""
+    signed = record.summits()["declaration_signed_by_all"]
+    assert signed.notna().sum() == 22 and signed.dropna().all()
