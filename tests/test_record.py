@@ -3,6 +3,10 @@ every value is sourced, and the history scenario takes its meetings and chairs f
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 import tomllib
 from importlib import resources
 
@@ -39,6 +43,25 @@ def test_pyproject_declares_them_as_package_data():
     package = ROOT / "sco_sim"
     shipped = {p for pattern in patterns for p in package.glob(pattern)}
     assert shipped == set((package / "data" / "record").iterdir())
+
+
+def test_a_built_package_ships_and_loads_them(tmp_path):
+    """Built as a wheel would be (setuptools build_py, outside the source tree), the record loads."""
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "sco_sim", src / "sco_sim", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    build = [sys.executable, "-c", "import sys; from setuptools import setup; "
+             "sys.argv = ['setup.py', '-q', 'build_py', '--build-lib', sys.argv[1]]; setup()", str(tmp_path / "lib")]
+    subprocess.run(build, cwd=src, check=True, capture_output=True)
+    load = ("import sco_sim.record as r, sys; assert r.__file__.startswith(sys.argv[1]); "
+            "print(len(r.summits()), len(r.blockages()), len(r.accessions())); "
+            "print([m for m in ('click', 'matplotlib', 'rich', 'sco_sim.cli') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", load, str(tmp_path / "lib")], cwd=tmp_path, check=True,
+                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(tmp_path / "lib")})
+    counts, imported = out.stdout.splitlines()
+    assert counts == f"{len(record.summits())} {len(record.blockages())} {len(record.accessions())}"
+    assert imported == "[]"  # the loader is pure pandas: no CLI or plotting
 
 
 def test_columns_are_typed():
