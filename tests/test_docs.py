@@ -110,3 +110,17 @@ def test_the_test_command_runs_the_notebooks_and_a_failing_one_fails(tmp_path):
                           cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 1, done.stdout[-2000:]
     assert "ZeroDivisionError" in done.stdout
+
+
+def test_citation_file_names_this_version():
+    import tomllib
+
+    import yaml
+
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert cff["cff-version"] == "1.2.0"
+    assert {"cff-version", "message", "title", "authors"} <= set(cff)  # the schema's required keys
+    assert cff["version"] == project["version"]
+    assert cff["license"] == "MIT" and project["license"]["text"] == "MIT"
+    assert all(("name" in a) or ("family-names" in a) for a in cff["authors"])
