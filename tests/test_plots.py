@@ -15,6 +15,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from conftest import SCENARIOS, THREE_ON_A_LINE  # noqa: E402
 from matplotlib.container import BarContainer  # noqa: E402
+from matplotlib.legend import Legend  # noqa: E402
 
 from sco_sim import plots  # noqa: E402
 from sco_sim.cli import load_config, main  # noqa: E402
@@ -215,13 +216,17 @@ def test_sweep_line_and_heatmap(folders):
     lines = plots.figures_for(res, "sweep-line")
     assert len(lines) == 2  # one per varied parameter
     stem, fig = lines[0]
-    check_common(fig, 9, ["negotiation.max_rounds"])
+    check_common(fig, 9, ["consultation rounds"])  # the human label in the title ...
+    assert "negotiation.max_rounds" in plots.caption_of(fig)  # ... the dotted path in the caption
     for ax in data_axes(fig):
+        # one line per level of the other swept parameter (members.*.tolerance = 0, 0.05), not pooled
         series = [ln for ln in ax.lines if ln.get_gid() == "series"]
-        assert len(series) == 1 and list(series[0].get_xdata()) == [0, 2, 4]
-    assert "members.*.tolerance" in plots.caption_of(fig)  # averaged over the other parameter
+        assert [ln.get_label() for ln in series] == ["0", "0.05"]
+        assert all(list(ln.get_xdata()) == [0, 2, 4] for ln in series)
+    legend = next(leg for leg in fig.findobj(Legend) if leg.get_gid() == "series-legend")
+    assert "every member's tolerance" in legend.get_title().get_text()
     [(_, heat)] = plots.figures_for(res, "sweep-heatmap")
-    check_common(heat, 9, ["negotiation.max_rounds"])
+    check_common(heat, 9, ["consultation rounds"])
     panels = [ax for ax in heat.axes if (ax.get_gid() or "").startswith("heat:")]
     assert len(panels) == 1 and panels[0].images[0].get_array().shape == (2, 3)
 
