@@ -180,6 +180,51 @@ def caption_of(fig: Figure) -> str:
     return ""
 
 
+def text_overlaps(texts: Sequence[Text], pad: float = 0.0) -> list[tuple[int, int]]:
+    """Pairs of visible, non-empty texts whose drawn extents overlap (display coordinates)."""
+    shown = [(k, t) for k, t in enumerate(texts) if t.get_visible() and t.get_text().strip()]
+    if not shown:
+        return []
+    renderer = shown[0][1].figure.canvas.get_renderer()
+    boxes = [(k, t.get_window_extent(renderer).expanded(1 + pad, 1 + pad)) for k, t in shown]
+    return [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:] if ba.overlaps(bb)]
+
+
+def place_labels(ax, texts: list[Text], x: Sequence[float] | None = None,
+                 y: Sequence[float] | None = None) -> None:
+    """Move point labels so that none overprints another: adjustText, then a sure rule.
+
+    adjustText (repulsion inside the axes, a thin leader line to the point) does most of the
+    work but does not promise success; any pair still overlapping afterwards is separated by
+    moving the later label down (then up) by whole label heights until it is clear.
+    """
+    if len(texts) < 2:
+        return
+    from adjustText import adjust_text
+
+    fig = ax.figure
+    fig.canvas.draw()
+    adjust_text(texts, x=x, y=y, ax=ax, ensure_inside_axes=True, expand=(1.1, 1.3),
+                arrowprops={"arrowstyle": "-", "color": "#888888", "lw": 0.5})
+    renderer = fig.canvas.get_renderer()
+    inv = ax.transData.inverted()
+    placed: list = []
+    for t in texts:
+        box = t.get_window_extent(renderer)
+        if any(box.overlaps(p) for p in placed):
+            h = box.height * 1.1
+            for k in range(1, 4 * len(texts) + 1):
+                dy = h * ((k + 1) // 2) * (-1 if k % 2 else 1)
+                moved = box.translated(0, dy)
+                if not any(moved.overlaps(p) for p in placed):
+                    px, py = t.get_position()
+                    disp = ax.transData.transform((px, py))
+                    t.set_position(tuple(inv.transform((disp[0], disp[1] + dy))))
+                    box = moved
+                    break
+        placed.append(box)
+
+
 def _slug(text: str) -> str:
     s = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
     return s[:60] or "x"
@@ -881,6 +926,7 @@ def plot_attribution(frame: pd.DataFrame, seed: int | None = None, note: str | N
                                 va="center", ha="left", fontsize=8, color="#222222",
                                 gid="attribution-value")
             ax.set_title(f"chain: {chain}", loc="left", fontsize=10)
+            ax.set_ylabel("step: from → to\nmembers changed", fontsize=8.5)
             ax.grid(axis="y", visible=False)
         axes[-1].set_xlim(min(lo_all, 0.0) - 0.08 * span, max(hi_all, 0.0) + 0.08 * span)
         axes[-1].set_xlabel(f"change in {vocab.label(metric)} ({vocab.unit(metric)}), later − "
@@ -1293,7 +1339,7 @@ def check_kind(results_dir: str | Path, kind: str | None) -> None:
                                   f"{', '.join(KINDS)}")])
 
 
-def _why_none(res) -> str:
+def why_no_figures(res) -> str:
     """Why a results folder supports no figure (a sweep that varies nothing it can draw)."""
     scen = res.scenario_names
     return (f"this sweep has {len(scen)} scenario(s), varies no parameter and has no "
@@ -1328,7 +1374,7 @@ def plot_results(results_dir: str | Path, kind: str | None = None, fmt: str = "p
     res = load_results(results_dir)
     kinds = available_kinds(res)
     if not kinds:
-        raise InputError([Problem(str(results_dir), "RESULTS", _why_none(res))])
+        raise InputError([Problem(str(results_dir), "RESULTS", why_no_figures(res))])
     if kind is not None and kind not in kinds:
         why = ""
         if kind == "policy" and not res.is_sweep:
