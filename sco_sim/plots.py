@@ -428,7 +428,6 @@ def _mark_chairs(ax, chairs, scen: list[str]) -> str:
     top.set_xticks(range(1, n + 1), labels, rotation=90, fontsize=7, color="#444444")
     top.tick_params(length=2, pad=1)
     top.set_gid("chairs")
-    ax.set_title(ax.get_title(), loc="left", pad=4)
     which = "" if same else " (scenarios in legend order, separated by /)"
     return (f"names above the top panel: the chair of each meeting{which}; the rotation is fixed "
             "by the scenario, the same in every replication, so a chair's meetings recur at the "
@@ -847,7 +846,7 @@ def plot_sensitivity(indices: pd.DataFrame, seed: int | None = None, note: str |
         caption = caption_text([s for s in scen if s], seed, "; ".join(v for v in (extra, note) if v))
         warnings = sensitivity_warnings(df)
         if warnings:
-            w_text = "\n".join(_wrap("Warning: " + w, fig.get_size_inches()[0] - 0.4, 9)
+            w_text = "\n".join(_wrap("Warning: " + w, fig.get_size_inches()[0] - 0.6, 11.5)
                                for w in warnings)
             body.suptitle(w_text, color=OKABE_ITO["vermillion"], fontsize=9, ha="left", x=0.01,
                           fontweight="bold").set_gid("warning")
