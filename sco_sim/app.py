@@ -389,7 +389,7 @@ def _png_image(fig: Figure, testid: str, dpi: int = 90):
 
 
 def _member_points(ax, cfg: Config, ideal: np.ndarray, present: np.ndarray, xdim: int, ydim: int,
-                   objectors: set[str] = frozenset()) -> None:
+                   objectors: set[str] = frozenset(), avoid=()) -> None:
     """Members' ideal points in their plots.member_style, labels placed so none overprints."""
     from .plots import member_style, place_labels
 
@@ -408,14 +408,14 @@ def _member_points(ax, cfg: Config, ideal: np.ndarray, present: np.ndarray, xdim
                              color=OI["vermillion"] if name in objectors else "#222222"))
         xs.append(x)
         ys.append(y)
-    place_labels(ax, texts, xs, ys)
+    place_labels(ax, texts, xs, ys, avoid=avoid)
 
 
 def _policy_figure(model: DashboardModel, xdim: int, ydim: int) -> Figure:
     """Ideal points, the status quo and its path in two chosen dimensions (one: over time)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    fig = Figure(figsize=(6.4, 4.2), dpi=90, layout="constrained")
+    fig = Figure(figsize=(4.8, 3.5), dpi=90, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.subplots()
     cfg, inner = model.config, model.inner
@@ -440,18 +440,19 @@ def _policy_figure(model: DashboardModel, xdim: int, ydim: int) -> Figure:
     else:
         if path is not None:
             ax.plot(path[:, xdim], path[:, ydim], "-", color="#555555", lw=1, zorder=2,
-                    label="status quo after each meeting")
+                    label="status quo's path")
             ax.scatter(path[:1, xdim], path[:1, ydim], marker="s", s=40, facecolor="white",
-                       edgecolor=OI["black"], zorder=4, label="status quo at the start")
+                       edgecolor=OI["black"], zorder=4, label="at the start")
             ax.scatter(path[-1:, xdim], path[-1:, ydim], marker="*", s=140, color=OI["black"],
                        zorder=5, label="status quo now")
-            fig.legend(loc="outside lower center", fontsize=7, frameon=False, ncols=3)
+            fig.legend(loc="outside lower center", fontsize=7.5, frameon=False, ncols=3)
         ax.set_xlim(*cfg.bounds[xdim])
         ax.set_ylim(*cfg.bounds[ydim])
         ax.set_xlabel(cfg.dimensions[xdim].replace("_", " "))
         ax.set_ylabel(cfg.dimensions[ydim].replace("_", " "))
         # last: the labels are placed in the final layout (legend and axis labels included)
-        _member_points(ax, cfg, ideal, present, xdim, ydim)
+        sq = [] if path is None else [(p[xdim], p[ydim]) for p in (path[0], path[-1])]
+        _member_points(ax, cfg, ideal, present, xdim, ydim, avoid=sq)
     if path is None:
         ax.set_title("fresh status quo for every item", fontsize=9)
     return fig
@@ -519,20 +520,20 @@ def _detailed_policy_figure(model: DashboardModel, x: int, y: int) -> tuple[Figu
 def _curves_figure(model: DashboardModel) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    fig = Figure(figsize=(6.4, 3.6), dpi=90, layout="constrained")
+    fig = Figure(figsize=(4.8, 3.0), dpi=90, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.subplots()
     m = model.meetings
     if len(m):
         items = m["items"].cumsum()
         ax.plot(m["meeting"], m["adopted"].cumsum() / items, "-o", ms=3, color=OI["blue"],
-                label="adoption rate (cumulative)")
+                label="adoption rate, cumulative")
         ax.plot(m["meeting"], m["deadlocked"].cumsum() / items, "-s", ms=3, color=OI["vermillion"],
-                label="deadlock rate (cumulative)")
+                label="deadlock rate, cumulative")
         ax.plot(m["meeting"], m["adopted"] / m["items"], ":^", ms=3, color=OI["sky"],
-                label="adopted share, this meeting")
+                label="adopted share of the meeting")
         ax.set_xlim(0.5, max(1.5, len(m) + 0.5))
-        fig.legend(loc="outside lower center", fontsize=7, frameon=False, ncols=3)
+        fig.legend(loc="outside lower center", fontsize=7.5, frameon=False, ncols=2)
     else:
         ax.text(0.5, 0.5, "no meeting held yet: press Step or Play", ha="center",
                 va="center", transform=ax.transAxes, fontsize=9)
@@ -595,7 +596,7 @@ def _item_figure(model: DashboardModel, view: ItemView, xdim: int, ydim: int) ->
     from .plots import winset_mask
 
     cfg = model.config
-    fig = Figure(figsize=(6.4, 4.2), dpi=90, layout="constrained")
+    fig = Figure(figsize=(4.8, 3.5), dpi=90, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.subplots()
     two = cfg.n_dims > 1
@@ -637,7 +638,9 @@ def _item_figure(model: DashboardModel, view: ItemView, xdim: int, ydim: int) ->
         ax.set_ylabel(cfg.dimensions[ydim].replace("_", " "))
     ax.set_xlabel(cfg.dimensions[xdim].replace("_", " "))
     if two:  # last: labels placed in the final layout
-        _member_points(ax, cfg, view.ideal, view.present, xdim, ydim, set(view.objectors))
+        marks = [(t[xdim], t[ydim])] + ([] if view.status_quo is None else
+                                        [(view.status_quo[xdim], view.status_quo[ydim])])
+        _member_points(ax, cfg, view.ideal, view.present, xdim, ydim, set(view.objectors), marks)
     return fig
 
 
@@ -730,7 +733,7 @@ class Headline:
 def _headline_figure(h: Headline) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    fig = Figure(figsize=(6.4, 3.4), dpi=90, layout="constrained")
+    fig = Figure(figsize=(4.8, 2.9), dpi=90, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, 2)
     for ax, metric, title in zip(axes, ("deadlock_rate", "throughput"),
@@ -739,13 +742,13 @@ def _headline_figure(h: Headline) -> Figure:
         for j, (key, c, mk) in enumerate((("a", OI["blue"], "o"), ("b", OI["vermillion"], "s"))):
             m, lo, hi = nums[key]
             ax.errorbar([j], [m], yerr=[[m - lo], [hi - m]], fmt=mk, color=c, capsize=5, ms=7)
-        ax.set_xticks([0, 1], [h.labels[0].removesuffix(".toml"), h.labels[1].removesuffix(".toml")],
-                      fontsize=7)
+        ax.set_xticks([0, 1], ["A", "B"], fontsize=8)
         ax.set_xlim(-0.6, 1.6)
         ax.set_title(title, fontsize=9)
         d, dlo, dhi = nums["diff"]
-        ax.set_xlabel(f"paired difference {d:+.3f} [{dlo:+.3f}, {dhi:+.3f}]", fontsize=8)
-    fig.suptitle(f"{h.n} replications each, common random numbers (95% CI)", fontsize=9)
+        ax.set_xlabel(f"B − A: {d:+.3f}\n[{dlo:+.3f}, {dhi:+.3f}]", fontsize=8)
+    fig.suptitle(f"A: {h.labels[0].removesuffix('.toml')}, B: {h.labels[1].removesuffix('.toml')}; "
+                 f"{h.n} replications each (95% CI)", fontsize=8)
     return fig
 
 
@@ -795,8 +798,8 @@ def HeadlineView():
 @solara.component
 def Controls(settings: Settings):
     """The model parameters, each slider showing its value; they take effect at Reset."""
-    with solara.Card("Model parameters"):
-        solara.Text("They take effect at Reset.")
+    with solara.Card("Settings"):
+        solara.Text("They take effect at Reset (SolaraViz's own parameter card below stays empty).")
         values = solara.use_reactive(dict(settings.values))
         for key, spec in CONTROLS.items():
             def change(v, key=key) -> None:

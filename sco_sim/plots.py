@@ -191,12 +191,14 @@ def text_overlaps(texts: Sequence[Text], pad: float = 0.0) -> list[tuple[int, in
 
 
 def place_labels(ax, texts: list[Text], x: Sequence[float] | None = None,
-                 y: Sequence[float] | None = None) -> None:
+                 y: Sequence[float] | None = None,
+                 avoid: Sequence[tuple[float, float]] = ()) -> None:
     """Move point labels so that none overprints another: adjustText, then a sure rule.
 
     adjustText (repulsion inside the axes, a thin leader line to the point) does most of the
     work but does not promise success; any pair still overlapping afterwards is separated by
-    moving the later label down (then up) by whole label heights until it is clear.
+    moving the later label down (then up) by whole label heights until it is clear. ``avoid``:
+    other points (data coordinates) the labels should keep off, as far as adjustText manages.
     """
     if len(texts) < 2:
         return
@@ -204,7 +206,13 @@ def place_labels(ax, texts: list[Text], x: Sequence[float] | None = None,
 
     fig = ax.figure
     fig.canvas.draw()
-    adjust_text(texts, x=x, y=y, ax=ax, ensure_inside_axes=True, expand=(1.1, 1.3),
+    if x is not None and y is not None:
+        targets = (list(x), list(y))
+        x, y = [*x, *(p[0] for p in avoid)], [*y, *(p[1] for p in avoid)]
+    else:
+        targets = (None, None)
+    adjust_text(texts, x=x, y=y, target_x=targets[0], target_y=targets[1], ax=ax,
+                ensure_inside_axes=True, expand=(1.1, 1.3),
                 arrowprops={"arrowstyle": "-", "color": "#888888", "lw": 0.5})
     renderer = fig.canvas.get_renderer()
     inv = ax.transData.inverted()
