@@ -8,13 +8,20 @@ The page has
   * a scenario card: a select over the bundled scenarios, an upload button and a drop zone; the
     chosen scenario loads at once; a file that cannot be loaded gives a one-line message on the
     page, never a traceback, and the scenario on screen stays;
-  * SolaraViz's controls (Reset, Play, Step) and its model parameters, all relative to the
-    scenario so that their defaults reproduce it: the decision rule ("as in scenario" or one of
-    the three), tolerance added to every member, the consultation rounds (-1: as in scenario), a
-    rivalry-intensity multiplier and the seed. As always in Mesa, they take effect at Reset;
-  * numeric readouts with stable ``data-testid`` attributes ("Meetings held: 3 of 10",
-    "Adopted: 12", "Deadlock rate: 0.42", ...), the policy-space picture (ideal points, status
-    quo and its path), the cumulative adoption / deadlock curves and the who-blocks table.
+  * a settings card whose sliders show their values, all relative to the scenario so that their
+    defaults reproduce it: the decision rule ("as in scenario" or one of the three), tolerance
+    added to every member, the consultation rounds (-1: as in scenario), a rivalry-intensity
+    multiplier and the seed. As always in Mesa, they take effect at Reset (SolaraViz's Reset,
+    Play and Step drive the model);
+  * cards laid out by the page itself, pictures scaled to their card's width: numeric readouts
+    with stable ``data-testid`` attributes ("Meetings held: 3 of 10", "Adopted: 12", "Deadlock
+    rate: 0.42", ...), the cumulative adoption / deadlock curves, the policy-space picture
+    (ideal points, status quo and its path; member labels placed so that none overprints), the
+    current item (the status quo it faced, its winset, the text tabled, who objected; step back
+    and forth through the items held), the who-blocks table, and the headline view: two
+    bundled configurations (2+4 and 3+5 by default) on common random numbers, replications
+    added 50 at a time, deadlock rate and throughput with 95% intervals and their paired
+    difference. Every colour is from the Okabe–Ito palette.
 """
 
 from __future__ import annotations

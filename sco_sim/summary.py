@@ -14,9 +14,6 @@ from .intervals import mean_ci, paired_ci
 from .runner import RunResults
 from .vocabulary import PERIOD_RATES, RUN_COUNTS, RUN_RATES
 
-RATE_METRICS = RUN_RATES  # the rates a summary reports with 95% intervals
-
-
 def per_run(results: RunResults) -> pd.DataFrame:
     """One row per replication: totals over the run and the rates derived from them."""
     return _rates(results.meetings.groupby("replication"))
@@ -102,7 +99,7 @@ def summarize(results: RunResults) -> dict:
         name: float(runs[name].mean())
         for name in ("items", "adopted", "consensus", "subset_texts", "deadlocked", "side_payments")
     }
-    for name in RATE_METRICS:
+    for name in RUN_RATES:
         m, lo, hi = mean_ci(runs[name].to_numpy(), lower=0.0)
         metrics[name] = m
         metrics[f"{name}_ci95"] = [lo, hi]
@@ -158,7 +155,7 @@ def compare(results: list[RunResults]) -> dict:
     for r in results[1:]:
         runs = per_run(r)
         diff: dict[str, object] = {"scenario": r.config.name, "baseline": base.config.name}
-        for name in RATE_METRICS:
+        for name in RUN_RATES:
             m, lo, hi = paired_ci(runs[name].to_numpy(), base_runs[name].to_numpy())
             diff[name] = m
             diff[f"{name}_ci95"] = [lo, hi]
