@@ -14,6 +14,7 @@ from .intervals import mean_ci, paired_ci
 from .runner import RunResults
 from .vocabulary import PERIOD_RATES, RUN_COUNTS, RUN_RATES
 
+
 def per_run(results: RunResults) -> pd.DataFrame:
     """One row per replication: totals over the run and the rates derived from them."""
     return _rates(results.meetings.groupby("replication"))
