@@ -916,10 +916,16 @@ def plot_attribution(frame: pd.DataFrame, seed: int | None = None, note: str | N
                 off = (j - (len(combos) - 1) / 2) * (0.5 / max(len(combos), 1))
                 y = np.array([ys[st] + off for st in rows["step"]])
                 d = rows["difference"].to_numpy(float)
-                err = [d - rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float) - d]
-                ax.errorbar(d, y, xerr=err, fmt=MARKERS[j % len(MARKERS)], color=colour(j), ms=6,
-                            capsize=4, elinewidth=1.6, label=combo or None, gid="attribution-step",
-                            zorder=3)
+                lo, hi = rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float)
+                ax.errorbar(d, y, xerr=[d - lo, hi - d], fmt="none", ecolor=colour(j), capsize=4,
+                            elinewidth=1.6, gid="attribution-step", zorder=3)
+                # filled: the interval excludes 0; hollow: not distinguished from no change
+                zero = np.array([crosses_zero(a, b) for a, b in zip(lo, hi)], dtype=bool)
+                ax.scatter(d, y, marker=MARKERS[j % len(MARKERS)], s=42, zorder=4,
+                           facecolors=np.where(zero[:, None], [[1, 1, 1, 1]],
+                                               [mpl.colors.to_rgba(colour(j))]),
+                           edgecolors=colour(j), linewidths=1.4, label=combo or None,
+                           gid="attribution-mean")
             first = part.drop_duplicates("step")
             ax.set_yticks([ys[st] for st in first["step"]],
                           [_step_label(r) for r in first.to_dict("records")], fontsize=8.5)
@@ -944,7 +950,8 @@ def plot_attribution(frame: pd.DataFrame, seed: int | None = None, note: str | N
                             vocab.parameter_label(p) for p in params))
         reps = int(df["replications"].max()) if "replications" in df.columns else None
         extra = ("dots: mean of the per-replication differences (paired: both scenarios ran on the "
-                 "same random numbers); bars: 95% Student-t interval of that mean"
+                 "same random numbers); bars: 95% Student-t interval of that mean; hollow dot: the "
+                 "interval includes 0"
                  + (f"; {reps} replications" if reps else "")
                  + "; right: difference [interval], then the two levels; a chain's steps add up "
                  "to its total change")

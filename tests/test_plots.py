@@ -117,6 +117,8 @@ def test_timeseries_lines_and_accession_events(folders):
     assert sorted(ln.get_xdata()[0] for ln in marks) == [16.5, 22.5, 23.5]
     labels = [t.get_text() for t in top.texts if t.get_gid() == "event-label"]
     assert "+India, Pakistan" in labels and "+Belarus" in labels
+    fig.canvas.draw()  # +Iran and +Belarus mark consecutive meetings: their labels must not overprint
+    assert plots.text_overlaps([t for t in top.texts if t.get_gid() == "event-label"]) == []
     assert bottom.get_xlabel().startswith("meeting")
 
 
@@ -392,9 +394,13 @@ def test_attribution_figure_shows_every_step_with_its_paired_interval(expansion,
     assert len(axes) == 3  # one panel per chain
     for ax, chain in zip(axes, chains):
         part = attr[attr["chain"] == chain]
-        dots = list(ax.containers)
-        xs = np.concatenate([c.lines[0].get_xdata() for c in dots])
+        [dots] = [c for c in ax.collections if c.get_gid() == "attribution-mean"]
+        xs = dots.get_offsets()[:, 0]
         assert sorted(xs) == pytest.approx(sorted(part["difference"]))  # the paired mean differences
+        hollow = [tuple(fc) == (1, 1, 1, 1) for fc in dots.get_facecolors()]
+        order = np.argsort(xs)
+        zero = ((part["ci_low"] <= 0) & (part["ci_high"] >= 0)).to_numpy()[np.argsort(part["difference"].to_numpy())]
+        assert [hollow[k] for k in order] == list(zero)  # hollow exactly where the interval holds 0
         assert ax.get_title(loc="left").endswith(chain)
     fig.canvas.draw()
     values = [t for t in fig.findobj(Text) if t.get_gid() == "attribution-value"]
