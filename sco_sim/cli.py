@@ -336,7 +336,7 @@ def run_cmd(scenario: str, replications: int, seed: int, meetings: int | None, o
     print_summary(summary)
     if out is not None:
         out_console.print(f"wrote {out}/ (meetings.parquet, members.parquet, items.parquet, "
-                          "summary.json, manifest.json)")
+                          "summary.json, manifest.json)", soft_wrap=True)
 
 
 @cli.command("compare")
@@ -513,7 +513,7 @@ def summarize_folder(out: Path, show_attribution: bool = True) -> dict:
     if attr is not None and len(attr):
         print_tables(attribution_tables(attr))
     out_console.print(f"wrote {out}/summary.csv, summary.parquet"
-                      + (", attribution.csv" if attr is not None else ""))
+                      + (", attribution.csv" if attr is not None else ""), soft_wrap=True)
     return {"summary": summary, "attribution": attr}
 
 
@@ -659,7 +659,7 @@ def sensitivity_cmd(results: Path, metric: str, as_json: bool) -> None:
     if {"points", "replications"} <= set(indices.columns) and len(indices):
         out_console.print(f"{int(indices['points'].iloc[0])} design points × "
                           f"{int(indices['replications'].iloc[0])} replications")
-    out_console.print(f"wrote {results}/sensitivity_{metric}.csv")
+    out_console.print(f"wrote {results}/sensitivity_{metric}.csv", soft_wrap=True)
 
 
 @cli.command("rules")
@@ -720,7 +720,7 @@ def plot_cmd(results: Path, kind: str | None, fmt: str, out: Path | None, dpi: i
     from .plots import DPI, plot_results
 
     for path in plot_results(results, kind=kind, fmt=fmt, out_dir=out, dpi=dpi or DPI):
-        out_console.print(f"wrote {path}")
+        out_console.print(f"wrote {path}", soft_wrap=True)  # a path stays whole for copy and paste
 
 
 @cli.command("report")
@@ -733,7 +733,7 @@ def report_cmd(results: Path, out: Path | None, fmt: str) -> None:
     from .report import write_report
 
     target = out if out is not None else Path(results) / f"report.{fmt}"
-    out_console.print(f"wrote {write_report(results, target, fmt=fmt)}")
+    out_console.print(f"wrote {write_report(results, target, fmt=fmt)}", soft_wrap=True)
 
 
 @cli.command("dashboard")

@@ -36,9 +36,10 @@ def sco_sim(args: list[str], columns: int = 80, cwd: Path | None = None) -> subp
 
 
 def assert_fits(out: str, width: int = 80) -> None:
+    """Every line of the tables fits; "wrote PATH" lines keep a path whole (copy and paste)."""
     lines = out.splitlines()
     assert lines, "printed nothing"
-    too_long = [ln for ln in lines if len(ln) > width]
+    too_long = [ln for ln in lines if len(ln) > width and not ln.startswith("wrote ")]
     assert not too_long, too_long[:3]
     assert "…" not in out  # nothing cut short ("negotiati…")
 
@@ -155,3 +156,10 @@ def test_scheduler_with_workers_is_refused(tmp_path):
     assert r.returncode == 2
     assert "--workers" in r.stderr and "--scheduler" in r.stderr
     assert not (tmp_path / "s").exists()
+
+
+def test_a_written_path_is_never_broken(folders, tmp_path):
+    deep = tmp_path / ("a-rather-long-folder-name-for-figures-" * 3)
+    r = sco_sim(["plot", folders["cmp"], "--kind", "comparison", "--out", deep])
+    assert r.returncode == 0, r.stderr
+    assert f"wrote {deep / 'comparison.png'}" in r.stdout.splitlines()
