@@ -633,3 +633,85 @@ def main(argv: list[str] | None = None) -> int:
 def entry() -> None:
     """Console-script wrapper."""
     sys.exit(main())
+
+
+# --------------------------------------------------------------------------- uncertainty, calibrate
+
+
+@cli.command("uncertainty")
+@click.argument("scenarios", nargs=-1, required=True, type=str)
+@click.option("--samples", "-n", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Sobol: base samples N (N (G + 2) draws for G factors; a power of two); lhs: draws.")
+@click.option("--replications", "-r", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Replications per draw (the same streams at every draw).")
+@SEED
+@click.option("--design", type=click.Choice(["sobol", "lhs"]), default="sobol", show_default=True)
+@click.option("--nominal-replications", type=click.IntRange(min=2), default=200, show_default=True,
+              help="Replications at the files' own values (the Monte Carlo interval).")
+@click.option("--flip", "flips", multiple=True, metavar="METRIC<VALUE",
+              help="A conclusion to test with PRIM, e.g. 'deadlock_rate<0.1' (fails where the "
+              "difference is below 0.1). Default: the deadlock difference keeps half its nominal size.")
+@OUT
+@JSON
+@PROGRESS
+def uncertainty_cmd(scenarios: tuple[str, ...], samples: int, replications: int, seed: int, design: str,
+                    nominal_replications: int, flips: tuple[str, ...], out: Path | None, as_json: bool,
+                    progress: bool | None) -> None:
+    """Propagate the declared [[uncertain]] inputs of SCENARIOS; differences from the first one."""
+    from . import uncertainty as U
+
+    tests = [U.parse_flip(f) for f in flips]
+    if out is not None:
+        check_out_dir(out)
+    configs = [U.load_configuration(s) for s in scenarios]
+    dsg = U.make_design(configs, samples, design, seed)
+    with progress_bar(len(dsg.unit) * len(configs), "input draws", progress) as advance:
+        runs = U.propagate(configs, dsg, replications, seed, progress=advance)
+    nominal = U.nominal_differences(configs, nominal_replications, seed)
+    summary = U.analyse(configs, dsg, runs, nominal, tests or None)
+    summary["replications"] = replications
+    summary["nominal_replications"] = nominal_replications
+    if out is not None:
+        from . import uncertainty_plots as P
+
+        draws = U.draws_table(dsg)
+        files = {"draws.parquet": lambda p: write_parquet(p, draws),
+                 "runs.parquet": lambda p: write_parquet(p, runs),
+                 "summary.json": lambda p: write_json(p, summary),
+                 "manifest.json": lambda p: write_json(p, manifest(
+                     [{"path": s, "sha256": scenario_hash(s)} for s in scenarios], seed, replications, None,
+                     invoked_args()))}
+        for k, name in enumerate(summary["differences"]):
+            files[f"figures/differences_{k}.png"] = \
+                lambda p, name=name: P.differences_figure(summary, runs, name, p)
+            if dsg.kind == "sobol":
+                files[f"figures/indices_{k}.png"] = \
+                    lambda p, name=name: P.indices_figure(summary, name, "deadlock_rate", p)
+        write_atomically(out, files)
+    if as_json:
+        stdout_json(summary)
+        return
+    t = Table(title=f"Differences from {summary['baseline']} ({summary['draws']} input draws, {design})",
+              title_justify="left")
+    for col in ("scenario", "metric", "at the files' values (MC 95%)", "over inputs: mean (MC 95%)",
+                "assumption interval 90%", "top factor (ST)"):
+        t.add_column(col)
+    for name, diff in summary["differences"].items():
+        for m in ("deadlock_rate", "consensus_rate", "subset_rate", "throughput"):
+            e = diff[m]
+            top = ""
+            if e["sobol"]:
+                f = max(e["sobol"]["ST"], key=e["sobol"]["ST"].get)
+                top = f"{f} ({e['sobol']['ST'][f]:.2f})"
+            t.add_row(name, m, fmt_ci(e["nominal"]["mean"], e["nominal"]["mc_ci95"]),
+                      fmt_ci(e["mean"], e["mc_ci95"]),
+                      f"[{e['assumption_interval90'][0]:.3f}, {e['assumption_interval90'][1]:.3f}]", top)
+    out_console.print(t)
+    for name, diff in summary["differences"].items():
+        for f in diff["flips"]:
+            box = f["box"]
+            where = "; ".join(f"{k} in {v}" for k, v in box["inputs"].items()) if box else f.get("note", "")
+            out_console.print(f"{name}: '{f['conclusion_fails_where']}' in {f['failures']} of {f['draws']} "
+                              f"draws. {'PRIM box: ' + where if box else where}")
+    if out is not None:
+        out_console.print(f"wrote {out}")
