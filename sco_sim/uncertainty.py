@@ -83,7 +83,9 @@ def load_configuration(path: str | Path) -> Configuration:
     """Load and check a scenario file with its ``[[uncertain]]`` declarations."""
     scn = load_scenario(path)
     raw = load_raw(Path(path))
-    return Configuration(str(path), scn.scenario.name, raw, {i.path: i for i in declarations(raw, scn)})
+    inputs = {i.path: i for i in declarations(raw, scn)}
+    # the declarations are not needed to build a draw's configuration (and would be copied at every path)
+    return Configuration(str(path), scn.scenario.name, {k: v for k, v in raw.items() if k != "uncertain"}, inputs)
 
 
 @dataclass
