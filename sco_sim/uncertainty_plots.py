@@ -6,6 +6,7 @@ but the picture (no model runs, no SALib).
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -26,7 +27,7 @@ def differences_figure(summary: dict, runs: pd.DataFrame, scenario: str, path: P
     other = runs[runs["scenario"] == scenario].set_index("draw")
     diff = summary["differences"][scenario]
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, len(SHOWN), figsize=(3.2 * len(SHOWN), 3.2), constrained_layout=True)
+        fig, axes = plt.subplots(1, len(SHOWN), figsize=(3.6 * len(SHOWN), 3.6), constrained_layout=True)
         for ax, m in zip(axes, SHOWN):
             d = (other[m] - base[m]).to_numpy(dtype=float)
             ax.hist(d, bins=20, color=OKABE_ITO["sky_blue"], edgecolor="white")
@@ -37,10 +38,11 @@ def differences_figure(summary: dict, runs: pd.DataFrame, scenario: str, path: P
             ax.axvline(0.0, color=OKABE_ITO["black"], lw=0.8)
             title, unit = metric_label(m)
             ax.set_title(f"Δ {title.lower()}")
-            ax.set_xlabel(f"difference ({unit})")
+            ax.set_xlabel("\n".join(textwrap.wrap(f"difference ({unit})", 30)))
             ax.set_ylabel("input draws")
         axes[0].legend(loc="upper left", fontsize=7)
-        fig.suptitle(f"{scenario} minus {summary['baseline']}: differences over {summary['draws']} input draws")
+        fig.suptitle(f"{scenario} minus {summary['baseline']}\n"
+                     f"paired differences over {summary['draws']} input draws (common random numbers)")
         fig.savefig(path, dpi=DPI)
         plt.close(fig)
 
@@ -52,14 +54,16 @@ def indices_figure(summary: dict, scenario: str, metric: str, path: Path, top: i
     y = np.arange(len(order))
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(order) + 1.4), constrained_layout=True)
-        ax.barh(y + 0.2, [s["ST"][f] for f in order], height=0.4, color=OKABE_ITO["blue"], label="total (ST)")
+        ax.barh(y + 0.2, [s["ST"][f] for f in order], height=0.4, color=OKABE_ITO["blue"], label="total (ST)",
+                xerr=[s["ST_conf"][f] for f in order], error_kw={"elinewidth": 0.8, "ecolor": "#555555"})
         ax.barh(y - 0.2, [s["S1"][f] for f in order], height=0.4, color=OKABE_ITO["orange"],
                 label="first order (S1)")
         ax.set_yticks(y, order)
         ax.axvline(0.0, color=OKABE_ITO["black"], lw=0.8)
-        ax.set_xlabel("Sobol index (share of the variance of the difference)")
+        ax.set_xlabel("Sobol index (share of the variance of the difference); bars: 95% bootstrap")
         title, _ = metric_label(metric)
-        ax.set_title(f"What drives Δ {title.lower()}: {scenario} minus {summary['baseline']}")
+        ax.set_title("\n".join([f"What drives Δ {title.lower()}", *textwrap.wrap(
+            f"{scenario} minus {summary['baseline']}", 70)]))
         ax.legend(loc="lower right")
         fig.savefig(path, dpi=DPI)
         plt.close(fig)
