@@ -66,6 +66,7 @@ class Config:
     community_decay: float = 0.0
     max_tolerance: np.ndarray | float = float("inf")  # (N,) growth cap per member
     pressure: tuple[tuple[int, np.ndarray], ...] = ()  # (meeting, (N, D) shift of ideals), sorted
+    chairs: tuple[int, ...] | None = None  # member index chairing each meeting, in order; None = rotation
 
     def present(self, meeting: int) -> np.ndarray:
         """Boolean mask of the members present at a (1-based) meeting."""
@@ -87,14 +88,20 @@ class Config:
     def chair(self, meeting: int) -> int:
         """Index of the member chairing a (0-based) meeting.
 
-        The chair passes in Russian alphabetical order from ``first_chair``; a member that has
-        not yet joined is skipped, and the rotation continues from the last chair (so a new
-        member takes its turn when the rotation reaches its name).
+        With a listed sequence (``chairs``, from ``[agenda] chairs``) the listed chair; past its
+        end the rotation continues from the last listed chair. Otherwise the chair passes in
+        Russian alphabetical order from ``first_chair``. A member that has not yet joined is
+        skipped, and the rotation continues from the last chair (so a new member takes its turn
+        when the rotation reaches its name).
         """
+        if self.chairs is not None and meeting < len(self.chairs):
+            return self.chairs[meeting]
         n = len(self.chair_order)
-        pos = self.first_chair - 1
-        who = self.chair_order[self.first_chair]
-        for t in range(meeting + 1):
+        pos, start = self.first_chair - 1, 0
+        if self.chairs:
+            pos, start = self.chair_order.index(self.chairs[-1]), len(self.chairs)
+        who = self.chair_order[(pos + 1) % n]
+        for t in range(start, meeting + 1):
             present = self.present(t + 1)
             for _ in range(n):
                 pos += 1
@@ -240,4 +247,5 @@ def build_config(s: Scenario, meetings: int | None = None) -> Config:
         max_tolerance=(float("inf") if cm.max_tolerance is None
                        else np.maximum(cm.max_tolerance, tolerance)),
         pressure=pressure,
+        chairs=tuple(names.index(c) for c in s.agenda.chairs) if s.agenda.chairs else None,
     )
