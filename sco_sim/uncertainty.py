@@ -13,10 +13,13 @@ draw) is summarised as
 
 * ``nominal``: the difference at the file's own values with its Monte Carlo 95% interval over
   replications (what `sco-sim compare` reports: it covers replication noise only);
-* ``mean`` and ``mc_ci95``: the mean of ``d`` over the input draws and the Monte Carlo 95%
-  interval of that mean (Student-t over the independent draws; it narrows with more samples);
-* ``assumption_interval90``: the 5% and 95% quantiles of ``d`` over the input draws — where the
-  difference lies when the assumptions take any of their declared values;
+* ``mean`` and ``mc_ci95``: the mean of ``d`` over all input draws and the Monte Carlo 95%
+  interval of that mean (its half-width a Student-t interval over the independent draws only —
+  with a Sobol design the A and B matrices, since the other rows reuse their columns; it narrows
+  with more samples);
+* ``assumption_interval90``: the 5% and 95% quantiles of ``d`` over all input draws (each row of
+  a Saltelli design is a draw from the declared distributions) — where the difference lies when
+  the assumptions take any of their declared values;
 * ``sobol``: first-order and total Sobol indices of ``d`` per factor (Saltelli design, SALib's
   estimators; Sobol design only): which assumptions drive the difference;
 * ``flip``: scenario discovery (PRIM, EMA Workbench): the region of the inputs where a conclusion
@@ -232,6 +235,14 @@ def _interval(values: np.ndarray) -> list[float]:
     return [float(np.quantile(values, 0.05)), float(np.quantile(values, 0.95))]
 
 
+def _mean_ci(values: np.ndarray, independent: np.ndarray) -> tuple[float, float, float]:
+    """Mean over all draws; 95% half-width from the independent draws (Student-t)."""
+    mean = float(np.mean(values))
+    _, lo, hi = mean_ci(values[independent])
+    half = (hi - lo) / 2
+    return mean, mean - half, mean + half
+
+
 def sobol_indices(design: Design, y: np.ndarray) -> dict[str, dict[str, float]]:
     """First-order and total Sobol indices per factor (SALib, Saltelli/Jansen estimators).
 
@@ -306,9 +317,9 @@ def analyse(configurations: list[Configuration], design: Design, runs: pd.DataFr
         entry = {}
         for m in RATE_METRICS:
             y = by[k][m].to_numpy(dtype=float)
-            mean, lo, hi = mean_ci(y[indep])
+            mean, lo, hi = _mean_ci(y, indep)
             nm, nlo, nhi = mean_ci(nominal[k][m].to_numpy(dtype=float))
-            entry[m] = {"mean": mean, "mc_ci95": [lo, hi], "assumption_interval90": _interval(y[indep]),
+            entry[m] = {"mean": mean, "mc_ci95": [lo, hi], "assumption_interval90": _interval(y),
                         "nominal": {"mean": nm, "mc_ci95": [nlo, nhi]}}
         metrics[c.name] = entry
     differences: dict[str, dict] = {}
@@ -316,10 +327,10 @@ def analyse(configurations: list[Configuration], design: Design, runs: pd.DataFr
         entry = {}
         for m in RATE_METRICS:
             d = by[k][m].to_numpy(dtype=float) - by[0][m].to_numpy(dtype=float)
-            mean, lo, hi = mean_ci(d[indep])
+            mean, lo, hi = _mean_ci(d, indep)
             nd = nominal[k][m].to_numpy(dtype=float) - nominal[0][m].to_numpy(dtype=float)
             nm, nlo, nhi = mean_ci(nd)
-            entry[m] = {"mean": mean, "mc_ci95": [lo, hi], "assumption_interval90": _interval(d[indep]),
+            entry[m] = {"mean": mean, "mc_ci95": [lo, hi], "assumption_interval90": _interval(d),
                         "nominal": {"mean": nm, "mc_ci95": [nlo, nhi]},
                         "sobol": sobol_indices(design, d) if design.kind == "sobol" else None}
         chosen = flips or [f for f in [default_flip("deadlock_rate", entry["deadlock_rate"]["nominal"]["mean"])] if f]
@@ -342,8 +353,9 @@ def analyse(configurations: list[Configuration], design: Design, runs: pd.DataFr
         "differences": differences,
         "notes": "differences are (scenario - baseline) per draw, each a mean over the same replications "
         "(common random numbers) at the same input quantiles (common input draws). nominal: at the files' "
-        "values, 95% Student-t interval over replications (Monte Carlo noise only). mean, mc_ci95: over the "
-        "independent input draws (Sobol: the A and B matrices). assumption_interval90: 5-95% quantiles over "
-        "those draws. sobol: first-order S1 and total ST indices of the difference per factor (SALib). "
+        "values, 95% Student-t interval over replications (Monte Carlo noise only). mean: over all input draws; "
+        "mc_ci95: its 95% interval, the half-width from the independent draws (Sobol: the A and B matrices). "
+        "assumption_interval90: 5-95% quantiles over all input draws. sobol: first-order S1 and total ST "
+        "indices of the difference per factor (SALib). "
         "flips: PRIM boxes (EMA Workbench) of the inputs where the conclusion fails.",
     }
