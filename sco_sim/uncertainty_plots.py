@@ -103,7 +103,7 @@ def predictive_figure(predictive: pd.DataFrame, observed: dict, path: Path) -> N
             ax.hist(predictive[name], bins=20, color=OKABE_ITO["sky_blue"], edgecolor="white",
                     label="posterior predictive")
             ax.axvline(observed[name], color=OKABE_ITO["vermillion"], lw=1.5, label="record")
-            ax.set_title(name, fontsize=8)
+            ax.set_title("\n".join(textwrap.wrap(name, 36)), fontsize=8)
             ax.set_xlabel("per summit")
             ax.set_ylabel("draws")
         axes[0, 0].legend(fontsize=7)

@@ -107,7 +107,7 @@ def test_abc_recovers_a_known_parameter(tmp_path):
     # the parameter without influence learns nothing: its interval keeps most of the prior
     lo, hi = post["negotiation.setter_noise"]["ci90"]
     assert hi - lo > 0.5 * (0.2 - 0.0)
-    assert fit["epsilons"] == sorted(fit["epsilons"], reverse=True)
+    assert len(fit["epsilons"]) == 3 and fit["runs"] >= 3 * 20
     again = C.calibrate(c, observed, bounds, populations=1, population_size=5, replications=2, seed=5, fit=(1, 6))
     same = C.calibrate(c, observed, bounds, populations=1, population_size=5, replications=2, seed=5, fit=(1, 6))
     pd.testing.assert_frame_equal(again["posterior"], same["posterior"])
