@@ -210,6 +210,25 @@ def documents_by_period(first_years: tuple[int, ...] = (2001, 2018)) -> pd.DataF
     }).rename_axis("period")
 
 
+def per_meeting() -> pd.DataFrame:
+    """One row per summit in the history scenario's meeting numbering: the quantities a run can be scored on.
+
+    ``members`` counts the members present; ``documents`` is the sourced count (missing where none);
+    ``texts_without_member`` counts that meeting's texts issued without a member (heads of state only,
+    0 where none is on record) and ``outside`` names who stood outside them.
+    """
+    s = summits()
+    hos = blockages().query("body == 'heads_of_state' and kind in @TEXT_KINDS")
+    counts = hos["meeting"].value_counts()
+    return pd.DataFrame({
+        "meeting": s["meeting"], "year": s["year"], "chair": s["chair"],
+        "members": pd.array([len(m) for m in s["members_present"]], dtype="Int64"),
+        "documents": s["documents"],
+        "texts_without_member": pd.array([int(counts.get(m, 0)) for m in s["meeting"]], dtype="Int64"),
+        "outside": s["outside"],
+    })
+
+
 def _selected(bodies: tuple[str, ...], kinds: tuple[str, ...]) -> pd.DataFrame:
     df = blockages()
     return df[df["body"].isin(bodies) & df["kind"].isin(kinds)]

@@ -227,6 +227,19 @@ def test_texts_without_member_per_year_counts_every_blockage_once():
     assert heads.loc[2018:].gt(0).all()  # the Belt and Road paragraph, every summit since Qingdao
 
 
+def test_per_meeting_lines_up_with_the_history_scenario():
+    table = record.per_meeting()
+    cfg = build_config(parse_scenario(load_raw(HISTORY), str(HISTORY)))
+    assert list(table["meeting"]) == list(range(1, cfg.meetings + 1))
+    assert list(table["members"]) == [int(cfg.present(m).sum()) for m in table["meeting"]]
+    assert list(table["chair"]) == [cfg.names[cfg.chair(m - 1)] for m in table["meeting"]]
+    # the first text without a member is at the meeting where the history file starts subset texts
+    first = int(table.loc[table["texts_without_member"] > 0, "meeting"].min())
+    assert first == load_raw(HISTORY)["rule"]["subset_texts_from"] == 18
+    assert table["texts_without_member"].sum() == len(
+        record.blockages().query("body == 'heads_of_state' and kind in @record.TEXT_KINDS"))
+
+
 def test_outside_members_counts_who_withheld_consent():
     outside = record.outside_members()
     blk = record.blockages().query("kind in @record.TEXT_KINDS")
