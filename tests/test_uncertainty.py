@@ -316,3 +316,11 @@ def test_cli_writes_tables_figures_and_json(pair, tmp_path, capsys):
 def test_bad_flip_exits_2_before_running(pair, capsys):
     assert main(["uncertainty", str(pair[0]), "--flip", "deadlock<0.1"]) == 2
     assert "sco-sim: error: --flip: deadlock<0.1:" in capsys.readouterr().err
+
+
+def test_categorical_group_coding_reaches_the_configuration():
+    c = load_configuration(ROOT / "scenarios" / "sco_2017_3plus5.toml")
+    assert c.inputs["members.India.group"].values == ("major", "minor")
+    india = c.config({}).names.index("India")
+    assert c.config({"members.India.group": "minor"}).groups[india] == "minor"
+    assert c.config({}).groups[india] == "major"
