@@ -261,8 +261,12 @@ def sobol_indices(design: Design, y: np.ndarray) -> dict[str, dict[str, float]]:
     return {key: {f: float(v) for f, v in zip(factors, res[key])} for key in ("S1", "ST", "S1_conf", "ST_conf")}
 
 
-def prim_box(x: pd.DataFrame, flips: np.ndarray, threshold: float = 0.8) -> dict:
+def prim_box(x: pd.DataFrame, flips: np.ndarray, threshold: float = 0.8, max_inputs: int = 3) -> dict:
     """Scenario discovery: PRIM's box of inputs where the conclusion fails (EMA Workbench).
+
+    Of the peeling trajectory, only boxes restricting at most ``max_inputs`` inputs are kept (a
+    region a reader can state); of those, the one with the highest coverage among the boxes with a
+    density of at least ``threshold``, or else the densest.
 
     Returns the restricted inputs with their limits (a range, or the set of categories), and the
     box's coverage (share of all failures inside it), density (share of failures among the draws
@@ -283,6 +287,14 @@ def prim_box(x: pd.DataFrame, flips: np.ndarray, threshold: float = 0.8) -> dict
 
         p = prim.Prim(x, flips.astype(bool), threshold=threshold)
         box = p.find_box()
+        # The last box of the peeling trajectory restricts many inputs a little; read the box that
+        # covers most failures among those dense enough with at most `max_inputs` restricted inputs.
+        traj = box.peeling_trajectory
+        small = traj[traj["res_dim"] <= max_inputs]
+        dense = small[small["density"] >= threshold]
+        pick = dense.sort_values(["coverage", "density"], ascending=False) if len(dense) else \
+            small.sort_values(["density", "coverage"], ascending=False)
+        box.select(int(pick["id"].iloc[0]))
     lims, init = box.box_lim, p.box_init
     restricted = {}
     for col in x.columns:
