@@ -827,3 +827,175 @@ def main(argv: list[str] | None = None) -> int:
 def entry() -> None:
     """Console-script wrapper."""
     sys.exit(main())
+
+
+# --------------------------------------------------------------------------- uncertainty, calibrate
+
+
+@cli.command("uncertainty")
+@click.argument("scenarios", nargs=-1, required=True, type=str)
+@click.option("--samples", "-n", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Sobol: base samples N (N (G + 2) draws for G factors; a power of two); lhs: draws.")
+@click.option("--replications", "-r", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Replications per draw (the same streams at every draw).")
+@SEED
+@click.option("--design", type=click.Choice(["sobol", "lhs"]), default="sobol", show_default=True)
+@click.option("--nominal-replications", type=click.IntRange(min=2), default=200, show_default=True,
+              help="Replications at the files' own values (the Monte Carlo interval).")
+@click.option("--flip", "flips", multiple=True, metavar="METRIC<VALUE",
+              help="A conclusion to test with PRIM, e.g. 'deadlock_rate<0.1' (fails where the "
+              "difference is below 0.1). Default: the deadlock difference keeps half its nominal size.")
+@OUT
+@JSON
+@PROGRESS
+def uncertainty_cmd(scenarios: tuple[str, ...], samples: int, replications: int, seed: int, design: str,
+                    nominal_replications: int, flips: tuple[str, ...], out: Path | None, as_json: bool,
+                    progress: bool | None) -> None:
+    """Propagate the declared [[uncertain]] inputs of SCENARIOS; differences from the first one."""
+    from . import uncertainty as U
+
+    tests = [U.parse_flip(f) for f in flips]
+    if out is not None:
+        check_out_dir(out)
+    configs = [U.load_configuration(s) for s in scenarios]
+    dsg = U.make_design(configs, samples, design, seed)
+    with progress_bar(len(dsg.unit) * len(configs), "input draws", progress) as advance:
+        runs = U.propagate(configs, dsg, replications, seed, progress=advance)
+    nominal = U.nominal_differences(configs, nominal_replications, seed)
+    summary = U.analyse(configs, dsg, runs, nominal, tests or None)
+    summary["replications"] = replications
+    summary["nominal_replications"] = nominal_replications
+    if out is not None:
+        from . import uncertainty_plots as P
+
+        draws = U.draws_table(dsg)
+        files = {"draws.parquet": lambda p: write_parquet(p, draws),
+                 "runs.parquet": lambda p: write_parquet(p, runs),
+                 "summary.json": lambda p: write_json(p, summary),
+                 "manifest.json": lambda p: write_json(p, manifest(
+                     [{"path": s, "sha256": scenario_hash(s)} for s in scenarios], seed, replications, None,
+                     invoked_args()))}
+        for k, name in enumerate(summary["differences"]):
+            files[f"figures/differences_{k}.png"] = \
+                lambda p, name=name: P.differences_figure(summary, runs, name, p)
+            if dsg.kind == "sobol":
+                files[f"figures/indices_{k}.png"] = \
+                    lambda p, name=name: P.indices_figure(summary, name, "deadlock_rate", p)
+        write_atomically(out, files)
+    if as_json:
+        stdout_json(summary)
+        return
+    t = Table(title=f"Differences from {summary['baseline']} ({summary['draws']} input draws, {design})",
+              title_justify="left")
+    for col in ("scenario", "metric", "at the files' values (MC 95%)", "over inputs: mean (MC 95%)",
+                "assumption interval 90%", "top factor (ST)"):
+        t.add_column(col)
+    for name, diff in summary["differences"].items():
+        for m in ("deadlock_rate", "consensus_rate", "subset_rate", "throughput"):
+            e = diff[m]
+            top = ""
+            if e["sobol"]:
+                f = max(e["sobol"]["ST"], key=e["sobol"]["ST"].get)
+                top = f"{f} ({e['sobol']['ST'][f]:.2f})"
+            t.add_row(name, m, fmt_ci(e["nominal"]["mean"], e["nominal"]["mc_ci95"]),
+                      fmt_ci(e["mean"], e["mc_ci95"]),
+                      f"[{e['assumption_interval90'][0]:.3f}, {e['assumption_interval90'][1]:.3f}]", top)
+    out_console.print(t)
+    for name, diff in summary["differences"].items():
+        for f in diff["flips"]:
+            box = f["box"]
+            where = "; ".join(f"{k} in {v}" for k, v in box["inputs"].items()) if box else f.get("note", "")
+            out_console.print(f"{name}: '{f['conclusion_fails_where']}' in {f['failures']} of {f['draws']} "
+                              f"draws. {'PRIM box: ' + where if box else where}")
+    if out is not None:
+        out_console.print(f"wrote {out}")
+
+
+HISTORY = Path(__file__).resolve().parents[1] / "scenarios" / "sco_history_2001_2025.toml"
+
+
+@cli.command("calibrate")
+@click.argument("scenario", required=False, type=str)
+@click.option("--populations", type=click.IntRange(min=1), default=4, show_default=True,
+              help="ABC-SMC generations.")
+@click.option("--population-size", type=click.IntRange(min=2), default=100, show_default=True,
+              help="Particles per generation.")
+@click.option("--replications", "-r", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Replications per model run inside ABC.")
+@click.option("--predictive-draws", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Posterior draws for the posterior predictive (5 replications each).")
+@click.option("--compare", "compare_with", nargs=2, type=str, default=None, metavar="BASE OTHER",
+              help="Also give the calibrated posterior predictive of OTHER minus BASE (deadlock rate).")
+@SEED
+@OUT
+@JSON
+@PROGRESS
+def calibrate_cmd(scenario: str | None, populations: int, population_size: int, replications: int,
+                  predictive_draws: int, compare_with: tuple[str, str] | None, seed: int, out: Path | None,
+                  as_json: bool, progress: bool | None) -> None:
+    """ABC-SMC of SCENARIO's free parameters (default: the history file) on 2001-2017; scored on 2018-2025."""
+    from . import calibration as C
+    from .uncertainty import load_configuration
+
+    path = scenario or str(HISTORY)
+    if out is not None:
+        check_out_dir(out)
+    configuration = load_configuration(path)
+    others = [load_configuration(p) for p in compare_with] if compare_with else []
+    rec = C.load_record()
+    bounds = C.priors(configuration)
+    observed = rec.fit_statistics()
+    fit = C.calibrate(configuration, observed, bounds, populations, population_size, replications, seed)
+    draws = C.resample(fit["posterior"], predictive_draws, seed)
+    with progress_bar(predictive_draws, "posterior predictive", progress) as advance:
+        pred = C.predictive(configuration, draws, 5, seed, (C.FIT[0], C.TEST[1]), progress=advance)
+    test = pred[pred["meeting"] >= C.TEST[0]]
+    summary = {
+        "scenario": configuration.name,
+        "posterior": C.posterior_summary(fit["posterior"], bounds),
+        "observed_fit_statistics": observed,
+        "out_of_sample": C.out_of_sample(test, rec),
+        "abc": {"populations": populations, "population_size": population_size, "replications": replications,
+                "model_runs": fit["runs"], "epsilons": fit["epsilons"], "seed": seed,
+                "fit_meetings": list(C.FIT), "test_meetings": list(C.TEST),
+                "notes": "uniform priors over the declared ranges; adaptive p=2 distance on the fit statistics; "
+                "pyabc's particle draws seeded through numpy.random.seed(seed), one core; model runs on the "
+                "project's streams with seeds derived from (seed, run number)"},
+    }
+    if others:
+        summary["posterior_predictive_differences"] = C.predictive_differences(
+            others, draws.iloc[: min(40, len(draws))], 20, seed)
+    if out is not None:
+        from . import uncertainty_plots as P
+
+        posterior = fit["posterior"]
+        figure_data, figure_observed = C.test_period_means(test, rec)
+        write_atomically(out, {
+            "posterior.parquet": lambda p: write_parquet(p, posterior),
+            "predictive.parquet": lambda p: write_parquet(p, pred),
+            "summary.json": lambda p: write_json(p, summary),
+            "manifest.json": lambda p: write_json(p, manifest([{"path": path, "sha256": scenario_hash(path)}],
+                                                              seed, replications, None, invoked_args())),
+            "figures/posterior.png": lambda p: P.posterior_figure(posterior, posterior["weight"].to_numpy(),
+                                                                  bounds, p),
+            "figures/predictive.png": lambda p: P.predictive_figure(figure_data, figure_observed, p),
+        })
+    if as_json:
+        stdout_json(summary)
+        return
+    t = Table(title=f"Posterior ({populations} generations x {population_size} particles)", title_justify="left")
+    for col in ("parameter", "prior", "posterior mean", "90% interval"):
+        t.add_column(col)
+    for name, e in summary["posterior"].items():
+        t.add_row(name, f"[{e['prior'][0]:g}, {e['prior'][1]:g}]", f"{e['mean']:.4g}",
+                  f"[{e['ci90'][0]:.4g}, {e['ci90'][1]:.4g}]")
+    out_console.print(t)
+    s = Table(title="Out of sample, 2018-2025 (CRPS, lower is better)", title_justify="left")
+    for col in ("target", "model", "baseline", "model beats baseline"):
+        s.add_column(col)
+    for name, e in summary["out_of_sample"].items():
+        s.add_row(name, f"{e['model']:.3f}", f"{e['baseline']:.3f} ({e['baseline_is']})",
+                  "yes" if e["model_beats_baseline"] else "no")
+    out_console.print(s)
+    if out is not None:
+        out_console.print(f"wrote {out}")
