@@ -121,6 +121,7 @@ class SweepSpec:
     columns: tuple[str, ...]
     dtypes: Mapping[str, str]
     meetings_table: bool = False
+    key: str = ""  # the experiment's hash: what a cached point configuration belongs to
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,8 @@ def make_spec(exp: Any, points: pd.DataFrame, meetings_table: bool = False) -> S
     columns = tuple(c for c in points.columns if c not in ("point", "scenario"))
     dtypes = {c: str(points[c].dtype) for c in ("scenario", *columns)}
     return SweepSpec(experiment=_light(exp), seed=int(exp.seed), engine=str(exp.engine),
-                     columns=columns, dtypes=dtypes, meetings_table=meetings_table)
+                     columns=columns, dtypes=dtypes, meetings_table=meetings_table,
+                     key=_api().experiment_hash(exp))
 
 
 def _simulate(config: Any, engine: str, seed: int, task: Task):
@@ -179,6 +181,21 @@ def _error_message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
 
 
+_CONFIGS: dict[tuple[str, int], Any] = {}  # (experiment hash, point) -> Config, per process
+
+
+def _point_config(api: Any, spec: SweepSpec, row: Mapping[str, Any]) -> Any:
+    """A design point's configuration, built once per process: a point has many tasks, and
+    validating its scenario costs more than a task's simulation.
+    """
+    key = (spec.key, int(row["point"]))
+    if not spec.key or key not in _CONFIGS:
+        if len(_CONFIGS) > 256:
+            _CONFIGS.clear()
+        _CONFIGS[key] = api.point_config(spec.experiment, dict(row))
+    return _CONFIGS[key]
+
+
 def run_task(spec: SweepSpec, task: Task,
              row: Mapping[str, Any] | None = None) -> dict[str, pd.DataFrame]:
     """Run one task and return its tables.
@@ -196,7 +213,7 @@ def run_task(spec: SweepSpec, task: Task,
     reps = np.arange(task.first, task.first + task.count, dtype=np.int64)
     design = _design_frame(spec, row, reps)
     try:
-        config = api.point_config(spec.experiment, dict(row))
+        config = _point_config(api, spec, row)
         results = _simulate(config, spec.engine, spec.seed, task)
         metrics = run_table(results)
         if not np.array_equal(metrics["replication"].to_numpy(), reps):

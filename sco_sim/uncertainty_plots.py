@@ -16,7 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .plots import DPI, OKABE_ITO, STYLE, metric_label  # noqa: E402
+from . import vocabulary as vocab  # noqa: E402
+from .plots import DPI, OKABE_ITO, STYLE  # noqa: E402
 
 SHOWN = ("deadlock_rate", "consensus_rate", "subset_rate", "throughput")
 
@@ -36,7 +37,7 @@ def differences_figure(summary: dict, runs: pd.DataFrame, scenario: str, path: P
             ax.axvline(diff[m]["nominal"]["mean"], color=OKABE_ITO["vermillion"], lw=1.5,
                        label="at the files' values")
             ax.axvline(0.0, color=OKABE_ITO["black"], lw=0.8)
-            title, unit = metric_label(m)
+            title, unit = vocab.label(m), vocab.unit(m)
             ax.set_title(f"Δ {title.lower()}")
             ax.set_xlabel("\n".join(textwrap.wrap(f"difference ({unit})", 30)))
             ax.set_ylabel("input draws")
@@ -61,7 +62,7 @@ def indices_figure(summary: dict, scenario: str, metric: str, path: Path, top: i
         ax.set_yticks(y, order)
         ax.axvline(0.0, color=OKABE_ITO["black"], lw=0.8)
         ax.set_xlabel("Sobol index (share of the variance of the difference); bars: 95% bootstrap")
-        title, _ = metric_label(metric)
+        title = vocab.label(metric)
         ax.set_title("\n".join([f"What drives Δ {title.lower()}", *textwrap.wrap(
             f"{scenario} minus {summary['baseline']}", 70)]))
         ax.legend(loc="lower right")

@@ -15,7 +15,7 @@ from conftest import ROOT, SIX_RANDOM, THREE_ON_A_LINE
 import sco_sim
 from sco_sim.cli import main
 
-FILES = ["meetings.parquet", "members.parquet", "items.parquet", "summary.json", "manifest.json"]
+FILES = ["runs.parquet", "meetings.parquet", "members.parquet", "items.parquet", "summary.json", "manifest.json"]
 COLUMNS = {
     "meetings": ["replication", "meeting", "items", "adopted", "deadlocked", "null_drafts", "rounds",
                  "carried_in"],
@@ -96,10 +96,32 @@ def test_readable_output(capsys):
         assert name in out
 
 
-def test_mesa_engine_matches_vectorised(capsys):
+def test_mesa_engine_matches_compiled(capsys):
     argv = ["run", str(THREE_ON_A_LINE), "-r", "3", "--seed", "9", "--meetings", "3"]
-    assert run_json(capsys, [*argv, "--engine", "mesa"]) == run_json(capsys, [*argv, "--engine",
-                                                                                "vectorised"])
+    assert run_json(capsys, [*argv, "--engine", "mesa"]) == run_json(capsys, [*argv, "--engine", "compiled"])
+
+
+def test_no_tables_writes_the_run_level_table_only(capsys, tmp_path):
+    out = tmp_path / "runs-only"
+    printed = run_json(capsys, ["run", str(THREE_ON_A_LINE), "-r", "5", "--meetings", "3", "--out", str(out),
+                                "--no-tables"])
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "runs.parquet", "summary.json"]
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == 5 and (runs["items"] == 3 * printed["items_per_meeting"]).all()
+
+
+def test_tables_default_follows_the_limit(capsys, tmp_path, monkeypatch):
+    """Above TABLES_LIMIT replications --out writes the run-level table only (memory stays flat)."""
+    from sco_sim import cli
+
+    monkeypatch.setattr(cli, "TABLES_LIMIT", 4)
+    small, large = tmp_path / "small", tmp_path / "large"
+    run_json(capsys, ["run", str(THREE_ON_A_LINE), "-r", "4", "--meetings", "2", "--out", str(small)])
+    run_json(capsys, ["run", str(THREE_ON_A_LINE), "-r", "5", "--meetings", "2", "--out", str(large)])
+    assert (small / "meetings.parquet").exists() and not (large / "meetings.parquet").exists()
+    run_json(capsys, ["run", str(THREE_ON_A_LINE), "-r", "5", "--meetings", "2", "--out", str(tmp_path / "forced"),
+                      "--tables"])
+    assert (tmp_path / "forced" / "items.parquet").exists()
 
 
 # --------------------------------------------------------------------------- --out

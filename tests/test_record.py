@@ -48,7 +48,8 @@ def test_pyproject_declares_them_as_package_data():
 def test_a_built_package_ships_and_loads_them(tmp_path):
     """Built as a wheel would be (setuptools build_py, outside the source tree), the record loads."""
     src = tmp_path / "src"
-    shutil.copytree(ROOT / "sco_sim", src / "sco_sim", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("sco_sim", "scenarios", "experiments"):  # what pyproject.toml packages
+        shutil.copytree(ROOT / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
     build = [sys.executable, "-c", "import sys; from setuptools import setup; "

@@ -9,6 +9,8 @@ the fast engine (:mod:`sco_sim.engine.kernel`) calls in the same order, so the t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import mesa
 import numpy as np
 import pandas as pd
@@ -22,18 +24,23 @@ from .outputs import CONSENSUS, ITEM_COLUMNS, MEETING_COLUMNS, MEMBER_COLUMNS, N
 from .rules import passes
 from .schedule import Schedule
 
+if TYPE_CHECKING:  # the numeric scenario; the model reads its fields and never builds one
+    from ..config import Config
+
 
 class SCOModel(mesa.Model):
     """The SCO deciding under its rule: agenda, drafting, consultation, vote, new status quo.
 
     Args:
         config: the numeric scenario (:class:`sco_sim.config.Config`).
+        schedule: what each meeting brings, if already computed (shared by many replications).
         seed: the run's master seed.
         replication: which replication this is; with the seed it addresses every random number.
 
     """
 
-    def __init__(self, config, seed: int = 0, replication: int = 0, schedule: Schedule | None = None) -> None:
+    def __init__(self, config: "Config", seed: int = 0, replication: int = 0,
+                 schedule: Schedule | None = None) -> None:
         streams.check_seed(seed, 1, replication)
         # Mesa's own generators are seeded for hygiene but never drawn from: every random number
         # comes from the counter-based streams, which the compiled engine addresses identically.
