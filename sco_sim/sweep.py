@@ -355,12 +355,25 @@ def run_sweep(
     chunk is run again); tasks that failed before are tried again.
     """
     started = time.perf_counter()
+    store = ResultStore(out_dir)
+    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise InputError([Problem(str(out_dir), "--out", "exists and is not a directory")])
+    with store.lock(shard):
+        report = _run_locked(exp, out_dir, executor, shard, meetings_table, progress, command)
+    report.wall_time = time.perf_counter() - started
+    return report
+
+
+def _run_locked(exp: Any, out_dir: str | Path, executor: Executor | None,
+                shard: tuple[int, int] | None, meetings_table: bool,
+                progress: Callable[[int, int], None] | None, command: str | None) -> SweepReport:
+    """The body of :func:`run_sweep`, run while the folder's lock is held."""
     store, points, tasks = prepare(exp, out_dir, meetings_table, command)
     if shard is not None:
         tasks = _shard(tasks, *shard)
-    finished = store.done("runs")
+    finished, _damaged = store.verified("runs")  # a damaged chunk is not done: it runs again
     if meetings_table:
-        finished &= store.done("meetings")
+        finished &= store.verified("meetings")[0]
     finished -= store.failed()
     todo = [t for t in tasks if t.task_id not in finished]
     skipped = len(tasks) - len(todo)
@@ -395,7 +408,6 @@ def run_sweep(
                 report.replications += task.count
                 if progress is not None:
                     progress(report.replications, total)
-    report.wall_time = time.perf_counter() - started
     return report
 
 

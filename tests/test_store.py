@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sco_sim.errors import InputError
 from sco_sim.store import ResultStore, _host_tag, atomic_write, task_id, task_key
 
 
@@ -77,8 +78,9 @@ def test_failed_writer_leaves_nothing(tmp_path: Path) -> None:
         p.write_bytes(b"PAR1 half a file")
         raise OSError("disk full")
 
-    with pytest.raises(OSError):
+    with pytest.raises(InputError) as err:
         atomic_write(target, half_then_crash)
+    assert str(target) in str(err.value) and "disk full" in str(err.value)
     assert not target.exists()
     assert list(target.parent.iterdir()) == []
 
