@@ -12,39 +12,53 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-import click
-import pandas as pd
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+try:  # a Ctrl-C while the libraries load (the first second) ends quietly, not in a traceback
+    import click
+    import pandas as pd
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.table import Table
+    from rich.text import Text
 
-from . import __version__
-from .config import Config, build_config
-from .engine import run_vectorised
-from .errors import InputError, Problem
-from .output import (
-    check_out_dir,
-    manifest,
-    stdout_json,
-    write_atomically,
-    write_json,
-    write_parquet,
-)
-from .power import rules_table, scenario_spec
-from .runner import RunResults, run
-from .scenario import load_scenario, scenario_hash
-from .summary import compare as compare_results
-from .summary import summarize
-from .winset import shares_by_dimension, winset_share
+    from . import __version__
+    from .config import Config, build_config
+    from .engine import run_vectorised
+    from .errors import InputError, Problem, printable
+    from .experiment import MAX_CHUNK, MAX_REPLICATIONS, MAX_SEED
+    from .output import (
+        check_out_dir,
+        manifest,
+        stdout_json,
+        write_atomically,
+        write_json,
+        write_parquet,
+    )
+    from .power import rules_table, scenario_spec
+    from .runner import RunResults, run
+    from .scenario import MAX_MEETINGS, load_scenario, scenario_hash
+    from .summary import compare as compare_results
+    from .summary import summarize
+    from .winset import shares_by_dimension, winset_share
+except KeyboardInterrupt:  # pragma: no cover - timing-dependent; tested by a subprocess test
+    sys.stderr.write("sco-sim: interrupted; nothing was written\n")
+    raise SystemExit(130) from None
 
-out_console = Console(width=max(100, Console().width))
-err_console = Console(stderr=True)
+# markup=False: names and paths are printed literally ("[/bold]" in a member's name is a name)
+out_console = Console(width=max(100, Console().width), markup=False)
+err_console = Console(stderr=True, markup=False)
 
-SEED = click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+#: ``run`` and ``compare`` keep every row in memory: at most this many replications, and at most
+#: MAX_RUN_ITEMS agenda items (replications x meetings x items per meeting); ``sweep`` streams
+MAX_RUN_REPLICATIONS = 100_000
+MAX_RUN_ITEMS = 5_000_000
+#: what a command has written, so that an interrupt reports it truthfully
+_WRITTEN: list[str] = []
+
+SEED = click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=0, show_default=True,
                     help="Master seed; replication k uses stream k of it.")
-REPS = click.option("--replications", "-r", type=click.IntRange(min=1), default=100,
-                    show_default=True, help="Independent replications.")
-MEETINGS = click.option("--meetings", type=click.IntRange(min=1), default=None,
+REPS = click.option("--replications", "-r", type=click.IntRange(min=1, max=MAX_RUN_REPLICATIONS),
+                    default=100, show_default=True, help="Independent replications.")
+MEETINGS = click.option("--meetings", type=click.IntRange(min=1, max=MAX_MEETINGS), default=None,
                         help="Override the scenario's number of meetings.")
 OUT = click.option("--out", type=click.Path(path_type=Path), default=None,
                    help="Folder for the tables (Parquet), summary.json and manifest.json.")
@@ -60,6 +74,17 @@ PROGRESS = click.option("--progress/--no-progress", default=None,
 def load_config(path: str, meetings: int | None) -> Config:
     """Validate a scenario file and build its numeric configuration."""
     return build_config(load_scenario(path), meetings=meetings)
+
+
+def check_run_size(config: Config, replications: int, source: str) -> None:
+    """Refuse a ``run`` / ``compare`` whose item table would not fit in memory (before running)."""
+    items = replications * config.meetings * config.items_per_meeting
+    if items > MAX_RUN_ITEMS:
+        raise InputError([Problem(source, "--replications", (
+            f"{replications:,} replications x {config.meetings:,} meetings x "
+            f"{config.items_per_meeting:,} items make {items:,} agenda items, more than the "
+            f"{MAX_RUN_ITEMS:,} that run and compare hold in memory; use fewer replications, or "
+            "`sco-sim sweep`, which writes as it goes"))])
 
 
 @contextmanager
@@ -232,6 +257,7 @@ def save(out: Path, results: list[RunResults], summary: dict, files: list[str], 
     writers["summary.json"] = lambda p: write_json(p, summary)
     writers["manifest.json"] = lambda p: write_json(p, man)
     write_atomically(out, writers)
+    _WRITTEN.append(f"{out} was written in full")
 
 
 # --------------------------------------------------------------------------- commands
@@ -257,6 +283,7 @@ def run_cmd(scenario: str, replications: int, seed: int, meetings: int | None, o
             as_json: bool, engine: str, progress: bool | None) -> None:
     """Run SCENARIO and report throughput, deadlock rate and who objected."""
     config = load_config(scenario, meetings)
+    check_run_size(config, replications, scenario)
     if out is not None:
         check_out_dir(out)
     results = simulate(config, replications, seed, progress, engine)
@@ -266,9 +293,9 @@ def run_cmd(scenario: str, replications: int, seed: int, meetings: int | None, o
     if as_json:
         stdout_json(summary)
         return
-    out_console.print(f"[bold]{config.name}[/bold] — {replications} replications × "
-                      f"{config.meetings} meetings × {config.items_per_meeting} items, "
-                      f"rule {config.rule}, seed {seed}, {engine} engine")
+    out_console.print(Text.assemble((config.name, "bold"), (
+        f" — {replications} replications × {config.meetings} meetings × "
+        f"{config.items_per_meeting} items, rule {config.rule}, seed {seed}, {engine} engine")))
     out_console.print(metrics_table([summary]))
     by_period = periods_table(summary)
     if by_period is not None:
@@ -288,6 +315,8 @@ def compare_cmd(scenarios: tuple[str, ...], replications: int, seed: int, meetin
     if len(scenarios) < 2:
         raise InputError([Problem("compare", "SCENARIOS", "give at least two scenario files")])
     configs = [load_config(s, meetings) for s in scenarios]
+    for s, c in zip(scenarios, configs):
+        check_run_size(c, replications, s)
     if out is not None:
         check_out_dir(out)
     results = [simulate(c, replications, seed, progress, engine) for c in configs]
@@ -389,6 +418,22 @@ def attribution_table(frame: pd.DataFrame) -> Table:
 SWEEP_METRICS = ("throughput", "deadlock_rate", "consensus_rate", "subset_rate")
 
 
+def on_disk(out: Path) -> str:
+    """What an interrupted sweep left in ``out``: finished chunks are kept and resume."""
+    from .store import ResultStore
+
+    try:
+        store = ResultStore(out)
+        man = store.read_manifest()
+        done = len(store.done("runs"))
+    except (InputError, OSError):
+        return f"{out} may hold part of the sweep"
+    if man is None:
+        return "nothing was written" if not done else f"{done} finished task(s) are in {out}"
+    return (f"{done} of {man.get('tasks', '?')} tasks are finished in {printable(str(out), 200)}; "
+            "rerun the same command to resume")
+
+
 def summarize_folder(out: Path, show_attribution: bool = True) -> dict:
     """Summarise a sweep folder: print per-point CIs (and attribution), write summary files."""
     from .experiment import attribution, from_description
@@ -421,13 +466,14 @@ def summarize_folder(out: Path, show_attribution: bool = True) -> dict:
 @click.argument("target", type=str)
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUES",
               help="Parameter values: PATH=v1,v2,... or PATH=lo:hi:n (n evenly spaced). Repeatable.")
-@click.option("--replications", "-r", type=click.IntRange(min=1), default=None,
+@click.option("--replications", "-r", type=click.IntRange(min=1, max=MAX_REPLICATIONS), default=None,
               help="Replications per design point (default: the experiment's, or 100).")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Master seed (common to all points).")
+@click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
+              help="Master seed (common to all points).")
 @MEETINGS
 @click.option("--engine", type=click.Choice(["vectorised", "mesa"]), default=None,
               help="Default: the experiment's, or vectorised.")
-@click.option("--chunk", type=click.IntRange(min=1), default=None,
+@click.option("--chunk", type=click.IntRange(min=1, max=MAX_CHUNK), default=None,
               help="Replications per task (the unit of resuming and of parallel work).")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Results folder (default results/<file name>). Rerun to resume.")
@@ -455,9 +501,14 @@ def sweep_cmd(target: str, sets: tuple[str, ...], replications: int | None, seed
     out = out if out is not None else default_out(target)
     check_out_dir(out)
     executor = make_executor(workers, scheduler, dask_mode == "local")
-    with sweep_progress(progress, f"sweep {Path(target).name}") as update:
-        report = run_sweep(exp, out, executor, shard=shard_spec, meetings_table=meetings_table,
-                           progress=update, command=shlex.join(["sco-sim", *(invoked_args() or [])]))
+    try:
+        with sweep_progress(progress, f"sweep {printable(Path(target).name, 80)}") as update:
+            report = run_sweep(exp, out, executor, shard=shard_spec, meetings_table=meetings_table,
+                               progress=update,
+                               command=shlex.join(["sco-sim", *(invoked_args() or [])]))
+    except KeyboardInterrupt:
+        _WRITTEN.append(on_disk(out))
+        raise
     rate = report.runs_per_second
     out_console.print(
         f"{report.done} tasks run, {report.skipped} already done, {report.failed} failed; "
@@ -600,13 +651,14 @@ def validate_cmd(files: tuple[str, ...]) -> None:
             for p in exc.problems:
                 click.echo(str(p), err=True)
         else:
-            click.echo(f"{f}: ok")
+            click.echo(f"{printable(f, 300)}: ok")
     if bad:
         raise click.exceptions.Exit(2)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: turn every input error into one line and exit code 2."""
+    _WRITTEN.clear()
     try:
         args = sys.argv[1:] if argv is None else list(argv)
         rv = cli.main(args=args, prog_name="sco-sim", standalone_mode=False, obj={"argv": args})
@@ -617,15 +669,20 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"sco-sim: error: {exc.one_line()}", err=True)
         return 2
     except click.ClickException as exc:
-        click.echo(f"sco-sim: error: {exc.format_message()}", err=True)
+        click.echo(f"sco-sim: error: {printable(exc.format_message(), 600)}", err=True)
         return 2
     except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("sco-sim: interrupted; nothing was written", err=True)
+        written = "; ".join(_WRITTEN) or "nothing was written"
+        click.echo(f"sco-sim: interrupted; {written}", err=True)
         return 130
+    except OSError as exc:  # disk full, permissions, ...: the environment, not a bug
+        where = exc.filename if exc.filename else "sco-sim"
+        click.echo(f"sco-sim: error: {printable(str(where), 300)}: {exc.strerror or exc}", err=True)
+        return 2
     except Exception as exc:  # a bug, not bad input: one line unless debugging
         if os.environ.get("SCO_SIM_DEBUG"):
             raise
-        click.echo(f"sco-sim: internal error: {type(exc).__name__}: {exc} "
+        click.echo(f"sco-sim: internal error: {type(exc).__name__}: {printable(str(exc), 600)} "
                    "(set SCO_SIM_DEBUG=1 for a traceback)", err=True)
         return 1
 
