@@ -7,12 +7,38 @@ code 2, and nothing written.
 from __future__ import annotations
 
 import os
-import shlex
+import signal
 import sys
-from contextlib import contextmanager
-from pathlib import Path
+
+#: where the program is: "loading" (libraries), "running" (a command), "done" (exiting)
+_PHASE = {"now": "loading"}
+
+
+def _on_sigint(signum, frame) -> None:
+    """Ctrl-C as a program: quiet while loading or exiting, KeyboardInterrupt while running."""
+    if _PHASE["now"] == "running":
+        raise KeyboardInterrupt
+    if _PHASE["now"] == "loading":
+        os.write(2, b"sco-sim: interrupted; nothing was written\n")
+        os._exit(130)
+
+
+def _as_program() -> bool:
+    """True when this process is the ``sco-sim`` command (not a notebook importing the module)."""
+    main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return (os.path.basename(sys.argv[0] if sys.argv else "") == "sco-sim"
+            or getattr(main_spec, "name", "") == "sco_sim.__main__"
+            or (sys.argv and sys.argv[0].endswith(os.path.join("sco_sim", "__main__.py"))))
+
+
+if _as_program():
+    signal.signal(signal.SIGINT, _on_sigint)
 
 try:  # a Ctrl-C while the libraries load (the first second) ends quietly, not in a traceback
+    import shlex
+    from contextlib import contextmanager
+    from pathlib import Path
+
     import click
     import pandas as pd
     from rich.console import Console
@@ -659,6 +685,7 @@ def validate_cmd(files: tuple[str, ...]) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: turn every input error into one line and exit code 2."""
     _WRITTEN.clear()
+    _PHASE["now"] = "running"
     try:
         args = sys.argv[1:] if argv is None else list(argv)
         rv = cli.main(args=args, prog_name="sco-sim", standalone_mode=False, obj={"argv": args})
@@ -685,8 +712,14 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"sco-sim: internal error: {type(exc).__name__}: {printable(str(exc), 600)} "
                    "(set SCO_SIM_DEBUG=1 for a traceback)", err=True)
         return 1
+    finally:
+        _PHASE["now"] = "done"
 
 
 def entry() -> None:
     """Console-script wrapper."""
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:  # in one of main's own handlers
+        code = 130
+    sys.exit(code)

@@ -56,6 +56,7 @@ MAX_FILE_BYTES = 1_000_000
 #: files in an ``extends`` chain, and levels of nested tables / arrays in one file
 MAX_EXTENDS = 16
 MAX_NESTING = 32
+MAX_DOTS_PER_LINE = 1_000
 #: the bundled scenarios folder (an ``extends`` may always point into it)
 BUNDLED_SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -421,6 +422,12 @@ def parse_toml(text: str, src: str) -> dict[str, Any]:
         raise InputError([Problem(src, "", f"is {len(text):,} characters long; the limit is "
                                   f"{MAX_FILE_BYTES:,}")])
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for number, line in enumerate(text.split("\n"), start=1):
+        # tomllib's time and memory grow with the square of a dotted key's parts
+        if line.count(".") > MAX_DOTS_PER_LINE:
+            raise InputError([Problem(src, "", f"line {number} has {line.count('.'):,} dots; the limit "
+                                      f"is {MAX_DOTS_PER_LINE:,} (a dotted key that long nests "
+                                      f"deeper than {MAX_NESTING} levels)")])
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -522,7 +529,12 @@ def _extends_chain(raw: dict[str, Any], src: str, here: Path | None, root: Path 
                                       "scenarios folder")])
         if target in seen or (here is not None and len(seen) == 0 and target == _self(src)):
             raise InputError([Problem(current_src, "scenario.extends", "files extend each other in a cycle")])
-        if not target.exists():
+        try:
+            exists = target.exists()
+        except OSError as exc:  # e.g. a file name too long for the file system
+            raise InputError([Problem(current_src, "scenario.extends", f"extended file {ref!r} "
+                                      f"cannot be opened ({exc.strerror or exc})")]) from None
+        if not exists:
             raise InputError([Problem(current_src, "scenario.extends",
                                       f"extended file {ref!r} does not exist")])
         seen.append(target)
