@@ -76,7 +76,7 @@ from .scenario import (
 DESIGNS = ("factorial", "lhs", "random", "sobol", "morris")
 SAMPLING = ("lhs", "random", "sobol", "morris")
 
-#: limits checked before anything is built (docs/MODEL.md §4): replications per point, replications
+#: limits checked before anything is built (docs/MODEL.md §8): replications per point, replications
 #: per task, design points, and tasks (points x chunks) of one sweep
 MAX_REPLICATIONS = 10_000_000
 MAX_CHUNK = 100_000

@@ -35,7 +35,7 @@ DRAFTING = ("step", "setter", "compromise")
 
 # --------------------------------------------------------------------------- limits
 # Sizes are bounded so that a mistyped number fails at once with its limit instead of filling
-# memory or running for hours; each limit is far above any use seen so far (docs/MODEL.md §4).
+# memory or running for hours; each limit is far above any use seen so far (docs/MODEL.md §8).
 
 #: meetings of a run (the SCO held 25 summits 2001-2025)
 MAX_MEETINGS = 1_000
