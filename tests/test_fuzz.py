@@ -640,6 +640,18 @@ def test_sigint_during_a_sweep_reports_what_is_on_disk(base_dir):
         assert f"interrupted; {done} of 840 tasks are finished in {out}" in err, err
 
 
+def test_plot_and_report_name_a_damaged_chunk(base_dir):
+    work = fresh(base_dir)
+    args, out = _small_sweep(work)
+    assert invoke(args).rc == 0
+    store = ResultStore(out)
+    bad = store.chunk_path("runs", store.chunk_ids()[1])
+    bad.write_bytes(bad.read_bytes()[:-20])
+    for command in (["plot", out], ["report", out], ["summarize", out]):
+        o = invoke(command)
+        assert o.rc == 2 and str(bad) in o.err and "damaged" in o.err, (command, o.err)
+
+
 def test_the_fuzzing_reached_both_outcomes():
     """The generated inputs are neither all accepted nor all refused (else the fuzz is vacuous)."""
     if not TALLY:
