@@ -8,9 +8,12 @@ task to its own Parquet file (:class:`~sco_sim.store.ResultStore`) as soon as it
 * **Same seed, same bytes.** Replication ``k`` of every point always uses random stream ``k`` of
   the experiment's seed, whichever task, process, machine or shard runs it, and a task's file
   depends only on the task. So 1 worker, N workers, Dask and any sharding give identical files.
-* **Resumable.** A task whose runs file exists is finished; a rerun of the same command skips it
-  and runs only the rest (tasks that failed are tried again). A killed sweep loses at most the
-  tasks in flight; a partly written file is never mistaken for a finished one.
+* **Resumable.** A task whose runs file exists and reads as this task's chunk of this sweep is
+  finished; a rerun of the same command skips it and runs only the rest (tasks that failed, and
+  chunks that cannot be read, are run again; a chunk of another task or sweep is refused by
+  name). A killed sweep loses at most the tasks in flight; a partly written file is never
+  mistaken for a finished one. While it writes, a sweep holds the folder's lock, so two runs of
+  the same sweep (or shard) cannot write one folder at once.
 * **Sharding.** ``--shard i/N`` (``i`` counted from 0) runs the tasks ``j`` with ``j % N == i``
   of the full plan, so N jobs of any job scheduler can share one results folder.
 """
