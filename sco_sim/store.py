@@ -254,7 +254,9 @@ class ResultStore:
             meta = pq.read_metadata(self.chunk_path(table, tid)).metadata or {}
         except (OSError, pa.ArrowException):
             return "damaged"
-        if meta.get(TASK_KEY, b"").decode(errors="replace") != tid:
+        if TASK_KEY not in meta:
+            return "ok"  # written before chunks were stamped: readable, nothing to compare
+        if meta[TASK_KEY].decode(errors="replace") != tid:
             return "foreign"
         stamp = meta.get(EXPERIMENT_KEY, b"").decode(errors="replace")
         return "ok" if not self.stamp or stamp == self.stamp else "foreign"
