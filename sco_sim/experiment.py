@@ -457,8 +457,11 @@ def _check_design(exp: Experiment, src: str) -> None:
         raise InputError([Problem(src, "design.second_order", f"applies to sobol designs, not {d}")])
 
 
-def _finish(exp: Experiment, src: str) -> Experiment:
-    """Run the checks shared by both forms: labels, paths on every scenario, attribution chains."""
+def _finish(exp: Experiment, src: str, sized: bool = True) -> Experiment:
+    """Run the checks shared by both forms: labels, paths on every scenario, attribution chains.
+
+    ``sized``: also check the sweep's size (skipped while command-line overrides may still come).
+    """
     seen: dict[str, int] = {}
     for i, s in enumerate(exp.scenarios):
         if s.label in seen:
@@ -481,7 +484,8 @@ def _finish(exp: Experiment, src: str) -> Experiment:
                 raise InputError([Problem(src, f"{where}.steps[{j}]", f"unknown scenario label {label!r}; "
                                           f"labels are {list(seen)}")])
         _check_metric(exp, a, src, f"{where}.metric")
-    _check_size(exp, src)
+    if sized:
+        _check_size(exp, src)
     return exp
 
 
@@ -516,11 +520,17 @@ def point_count(exp: Experiment) -> int:
 
 def _check_size(exp: Experiment, src: str) -> None:
     """Refuse, before any point is built, a sweep beyond the design-point or task limits."""
+    def where(option: str) -> tuple[str, str]:
+        """The command-line option if it set the value, else the experiment file's field."""
+        if exp.cli is not None or option in exp.overrides:
+            return f"--{option}", ""
+        return src, f"experiment.{option}"
+
     if not isinstance(exp.replications, int) or not 1 <= exp.replications <= MAX_REPLICATIONS:
-        raise InputError([Problem(src, "replications", f"expected an integer from 1 to "
+        raise InputError([Problem(*where("replications"), f"expected an integer from 1 to "
                                   f"{MAX_REPLICATIONS:,}, got {exp.replications!r}")])
     if not isinstance(exp.chunk, int) or not 1 <= exp.chunk <= MAX_CHUNK:
-        raise InputError([Problem(src, "chunk", f"expected an integer from 1 to {MAX_CHUNK:,}, "
+        raise InputError([Problem(*where("chunk"), f"expected an integer from 1 to {MAX_CHUNK:,}, "
                                   f"got {exp.chunk!r}")])
     points = point_count(exp)
     if points > MAX_POINTS:
@@ -528,7 +538,7 @@ def _check_size(exp: Experiment, src: str) -> None:
                                   f"is {MAX_POINTS:,} (fewer values, or a sampling design)")])
     tasks = points * -(-exp.replications // exp.chunk)
     if tasks > MAX_TASKS:
-        raise InputError([Problem(src, "replications", f"{points:,} points x {exp.replications:,} "
+        raise InputError([Problem(*where("replications"), f"{points:,} points x {exp.replications:,} "
                                   f"replications in chunks of {exp.chunk:,} make {tasks:,} tasks; "
                                   f"the limit is {MAX_TASKS:,} (raise chunk or lower replications)")])
 
@@ -561,7 +571,7 @@ def load_experiment(path: str | Path) -> Experiment:
     _check_design(exp, src)
     if len(exp.attributions) == 1 and exp.attributions[0].steps and len(exp.attributions[0].steps) < 2:
         raise InputError([Problem(src, "attribution.steps", "expected at least two scenario labels")])
-    return _finish(exp, src)
+    return _finish(exp, src, sized=False)  # load_sweep checks the size after its overrides
 
 
 def _sets_to_parameters(sets: list[str] | tuple[str, ...], design: str) -> dict[str, Parameter]:
@@ -734,6 +744,7 @@ def design_points(exp: Experiment) -> pd.DataFrame:
     """
     if exp._points is not None:
         return exp._points
+    _check_size(exp, exp.source)  # before anything is built
     points, problem = _design(exp)
     paths = exp.parameter_paths
     rows = []
