@@ -18,7 +18,7 @@ except metadata.PackageNotFoundError:  # running from a source tree without inst
 _EXPORTS = {
     "load_scenario": "sco_sim.scenario",
     "build_config": "sco_sim.config",
-    "simulate": "sco_sim.simulation",
+    "simulate": "sco_sim.engine",
     "summarize": "sco_sim.summary",
     "compare": "sco_sim.summary",
     "load_results": "sco_sim.results",

@@ -35,7 +35,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .config import Config, build_config
 from .errors import InputError, Problem
-from .model import SCOModel
+from .model.organisation import SCOModel
 from .scenario import Scenario, load_scenario, load_scenario_text
 
 ENV_SCENARIO = "SCO_SIM_DASHBOARD_SCENARIO"
@@ -172,8 +172,8 @@ class DashboardModel(mesa.Model):
         except Exception as exc:  # noqa: BLE001 - shown on the page as one line
             self.error = one_line(exc)
             return
-        # SCOModel registers its agents in Mesa's class-level id registry: drop them with us.
-        weakref.finalize(self, self.inner.release)
+        # Mesa keeps every model in a class-level id registry: drop our agents with us.
+        weakref.finalize(self, self.inner.finish)
         self._record_status_quo()
 
     def with_choice(self, choice: ScenarioChoice) -> DashboardModel:

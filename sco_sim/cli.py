@@ -48,7 +48,8 @@ try:  # a Ctrl-C while the libraries load (the first second) ends quietly, not i
 
     from . import __version__
     from .config import Config, build_config
-    from .engine import run_vectorised
+    from .engine import RunResults
+    from .engine import simulate as simulate_runs
     from .errors import InputError, Problem, printable
     from .experiment import MAX_CHUNK, MAX_REPLICATIONS, MAX_SEED
     from .output import (
@@ -60,7 +61,6 @@ try:  # a Ctrl-C while the libraries load (the first second) ends quietly, not i
         write_parquet,
     )
     from .power import rules_table, scenario_spec
-    from .runner import RunResults, run
     from .scenario import MAX_MEETINGS, load_scenario, scenario_hash
     from .summary import compare as compare_results
     from .summary import summarize
@@ -89,9 +89,9 @@ MEETINGS = click.option("--meetings", type=click.IntRange(min=1, max=MAX_MEETING
 OUT = click.option("--out", type=click.Path(path_type=Path), default=None,
                    help="Folder for the tables (Parquet), summary.json and manifest.json.")
 JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
-ENGINE = click.option("--engine", type=click.Choice(["vectorised", "mesa"]), default="vectorised",
+ENGINE = click.option("--engine", type=click.Choice(["compiled", "mesa"]), default="compiled",
                       show_default=True,
-                      help="vectorised: numpy over replications; mesa: the reference Mesa model. "
+                      help="compiled: the numba engine over replications; mesa: the reference Mesa model. "
                       "Both give identical results.")
 PROGRESS = click.option("--progress/--no-progress", default=None,
                         help="Progress bar on standard error (default: when it is a terminal).")
@@ -147,11 +147,10 @@ def progress_bar(total: int, label: str, show: bool | None):
 
 
 def simulate(config: Config, replications: int, seed: int, show: bool | None,
-             engine: str = "vectorised") -> RunResults:
+             engine: str = "compiled") -> RunResults:
     """Run the replications of one configuration behind a progress bar."""
-    runner = run_vectorised if engine == "vectorised" else run
     with progress_bar(replications, config.name, show) as advance:
-        return runner(config, replications, seed, progress=advance)
+        return simulate_runs(config, replications, seed, engine=engine, progress=advance)
 
 
 def fmt_ci(value: float, ci: list[float], digits: int = 3) -> str:
@@ -497,8 +496,8 @@ def summarize_folder(out: Path, show_attribution: bool = True) -> dict:
 @click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
               help="Master seed (common to all points).")
 @MEETINGS
-@click.option("--engine", type=click.Choice(["vectorised", "mesa"]), default=None,
-              help="Default: the experiment's, or vectorised.")
+@click.option("--engine", type=click.Choice(["compiled", "mesa", "vectorised"]), default=None,
+              help="Default: the experiment's, or compiled ('vectorised' is version 0.1's name for it).")
 @click.option("--chunk", type=click.IntRange(min=1, max=MAX_CHUNK), default=None,
               help="Replications per task (the unit of resuming and of parallel work).")
 @click.option("--out", type=click.Path(path_type=Path), default=None,

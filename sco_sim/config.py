@@ -66,6 +66,71 @@ class Config:
     community_decay: float = 0.0
     max_tolerance: np.ndarray | float = float("inf")  # (N,) growth cap per member
     pressure: tuple[tuple[int, np.ndarray], ...] = ()  # (meeting, (N, D) shift of ideals), sorted
+    rivalry_cancels: np.ndarray | None = None  # (N, N) bool: the rivalry cancels tolerance
+    chairs: tuple[int, ...] | None = None  # member index chairing each meeting, in order; None = rotation
+
+    # ------------------------------------------------------------------ as the compiled code reads it
+    @property
+    def lower(self) -> np.ndarray:
+        """Lower bound of each dimension (D,)."""
+        return np.ascontiguousarray(self.bounds[:, 0], dtype=float)
+
+    @property
+    def upper(self) -> np.ndarray:
+        """Upper bound of each dimension (D,)."""
+        return np.ascontiguousarray(self.bounds[:, 1], dtype=float)
+
+    @property
+    def rule_code(self) -> int:
+        """The decision rule's code in :mod:`sco_sim.model.rules`."""
+        from .model.rules import resolve
+
+        return resolve(self.rule).code
+
+    @property
+    def threshold_value(self) -> float:
+        """The rule's threshold, NaN when it has none."""
+        return np.nan if self.threshold is None else float(self.threshold)
+
+    @property
+    def drafting_code(self) -> int:
+        """The drafting method's code in :mod:`sco_sim.model.drafting`."""
+        from .model.drafting import DRAFTING_METHODS
+
+        return DRAFTING_METHODS[self.drafting]
+
+    @property
+    def proposer_code(self) -> int:
+        """The proposer rule's code in :mod:`sco_sim.model.agenda`."""
+        from .model.agenda import PROPOSER_METHODS
+
+        return PROPOSER_METHODS[self.proposer]
+
+    @property
+    def tolerance_cap(self) -> np.ndarray:
+        """Each member's ceiling for tolerance growth (N,)."""
+        return np.broadcast_to(np.asarray(self.max_tolerance, dtype=float), (self.n_members,)).copy()
+
+    @property
+    def cancels(self) -> np.ndarray:
+        """(N, N) bool: whether a rivalry cancels the member's tolerance towards the other."""
+        if self.rivalry_cancels is None:
+            return np.zeros((self.n_members, self.n_members), dtype=bool)
+        return self.rivalry_cancels
+
+    @property
+    def ideal_array(self) -> np.ndarray:
+        """The file's ideal points (N, D); zeros for generated members (drawn per replication)."""
+        if self.ideal is None:
+            return np.zeros((self.n_members, self.n_dims))
+        return np.ascontiguousarray(self.ideal, dtype=float)
+
+    @property
+    def ideal_sd_array(self) -> np.ndarray:
+        """Position uncertainty (N, D); zeros when there is none."""
+        if self.ideal_sd is None:
+            return np.zeros((self.n_members, self.n_dims))
+        return np.ascontiguousarray(self.ideal_sd, dtype=float)
 
     def present(self, meeting: int) -> np.ndarray:
         """Boolean mask of the members present at a (1-based) meeting."""
@@ -87,14 +152,20 @@ class Config:
     def chair(self, meeting: int) -> int:
         """Index of the member chairing a (0-based) meeting.
 
-        The chair passes in Russian alphabetical order from ``first_chair``; a member that has
-        not yet joined is skipped, and the rotation continues from the last chair (so a new
-        member takes its turn when the rotation reaches its name).
+        With a listed sequence (``chairs``, from ``[agenda] chairs``) the listed chair; past its
+        end the rotation continues from the last listed chair. Otherwise the chair passes in
+        Russian alphabetical order from ``first_chair``. A member that has not yet joined is
+        skipped, and the rotation continues from the last chair (so a new member takes its turn
+        when the rotation reaches its name).
         """
+        if self.chairs is not None and meeting < len(self.chairs):
+            return self.chairs[meeting]
         n = len(self.chair_order)
-        pos = self.first_chair - 1
-        who = self.chair_order[self.first_chair]
-        for t in range(meeting + 1):
+        pos, start = self.first_chair - 1, 0
+        if self.chairs:
+            pos, start = self.chair_order.index(self.chairs[-1]), len(self.chairs)
+        who = self.chair_order[(pos + 1) % n]
+        for t in range(start, meeting + 1):
             present = self.present(t + 1)
             for _ in range(n):
                 pos += 1
@@ -170,9 +241,11 @@ def build_config(s: Scenario, meetings: int | None = None) -> Config:
     if s.agenda.first_chair is not None:
         first = order.index(names.index(s.agenda.first_chair))
     rivalry = np.full((n, n), np.nan)
+    cancels = np.zeros((n, n), dtype=bool)
     for r in s.rivalries:
         i, j = names.index(r.members[0]), names.index(r.members[1])
         rivalry[i, j] = rivalry[j, i] = r.intensity
+        cancels[i, j] = cancels[j, i] = r.cancels_tolerance
     joins = ideal_sd = None
     if s.members is not None:
         j = np.array([m.joins for m in s.members], dtype=np.int64)
@@ -240,4 +313,6 @@ def build_config(s: Scenario, meetings: int | None = None) -> Config:
         max_tolerance=(float("inf") if cm.max_tolerance is None
                        else np.maximum(cm.max_tolerance, tolerance)),
         pressure=pressure,
+        rivalry_cancels=cancels,
+        chairs=tuple(names.index(c) for c in s.agenda.chairs) if s.agenda.chairs else None,
     )

@@ -11,7 +11,7 @@ field. Its format::
     seed = 0                            # master seed (default 0): replication k of EVERY design
                                         #   point uses random stream k (common random numbers)
     meetings = 20                       # optional: override every scenario's run length
-    engine = "vectorised"               # or "mesa" (identical results, slower)
+    engine = "compiled"                 # or "mesa" (identical results, slower)
     chunk = 250                         # replications per task for parallel executors
 
     [[scenarios]]                       # one or more; paths are relative to this file
@@ -106,7 +106,7 @@ class ExperimentMeta(_Strict):
     replications: int = Field(strict=True, ge=1, le=MAX_REPLICATIONS)
     seed: int = Field(strict=True, default=0, ge=0, le=MAX_SEED)
     meetings: int | None = Field(strict=True, default=None, ge=1, le=MAX_MEETINGS)
-    engine: Literal["vectorised", "mesa"] = "vectorised"
+    engine: Literal["compiled", "mesa", "vectorised"] = "compiled"  # "vectorised": version 0.1's name
     chunk: int = Field(strict=True, default=250, ge=1, le=MAX_CHUNK)
 
 
@@ -606,7 +606,7 @@ def experiment_from_scenario(
     design: str = "factorial",
     samples: int | None = None,
     levels: int | None = None,
-    engine: str = "vectorised",
+    engine: str = "compiled",
     chunk: int = 250,
     label: str | None = None,
 ) -> Experiment:
@@ -665,7 +665,7 @@ def load_sweep(
     if not is_experiment_file(target):
         return experiment_from_scenario(
             target, list(sets), 100 if replications is None else replications,
-            0 if seed is None else seed, meetings, engine=engine or "vectorised", chunk=chunk or 250)
+            0 if seed is None else seed, meetings, engine=engine or "compiled", chunk=chunk or 250)
     exp = load_experiment(target)
     overrides = {k: v for k, v in (("replications", replications), ("seed", seed),
                                    ("meetings", meetings), ("engine", engine), ("chunk", chunk))
@@ -704,7 +704,7 @@ def from_description(described: Mapping[str, Any]) -> Experiment:
             scenario, list(cli.get("sets") or []), int(cli["replications"]), int(cli["seed"]),
             cli.get("meetings"), design=cli.get("design") or "factorial",
             samples=cli.get("samples"), levels=cli.get("levels"),
-            engine=cli.get("engine") or "vectorised", chunk=int(cli.get("chunk") or 250),
+            engine=cli.get("engine") or "compiled", chunk=int(cli.get("chunk") or 250),
             label=cli.get("label"))
     path = described.get("path") or described.get("source")
     if not path:

@@ -752,10 +752,10 @@ def default_dims(config: Config, ideal: np.ndarray | None = None) -> tuple[int, 
 
 def status_quo_path(config: Config, seed: int = 0, replication: int = 0,
                     meetings: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Run one :class:`~sco_sim.model.SCOModel` replication; return (ideal points at the start,
+    """Run one :class:`~sco_sim.model.organisation.SCOModel` replication; return (ideal points at the start,
     status quo before the first meeting and after each meeting, shape (M + 1, D)).
     """
-    from .model import SCOModel
+    from .model.organisation import SCOModel
 
     model = SCOModel(config, seed=seed, replication=replication)
     ideal = np.array(model.ideal, dtype=float)
@@ -764,7 +764,7 @@ def status_quo_path(config: Config, seed: int = 0, replication: int = 0,
         model.step()
         if model.status_quo is not None and not config.uniform_status_quo:
             path.append(np.array(model.status_quo, dtype=float))
-    model.release()
+    model.finish()
     return ideal, np.array(path)
 
 
@@ -774,12 +774,12 @@ def winset_mask(config: Config, ideal: np.ndarray, q: np.ndarray, dims: tuple[in
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where the rule passes a move from ``q`` on a grid over two dimensions (others at ``q``).
 
-    Uses :func:`sco_sim.geometry.accepts` with each member's tolerance (rivalries ignored, as in
+    Uses :func:`sco_sim.model.geometry.accepts_points` with each member's tolerance (rivalries ignored, as in
     :mod:`sco_sim.winset`); absent members accept anything. ``window`` ((x0, x1), (y0, y1))
     defaults to the scenario's bounds. Returns ``(X, Y, passes)``.
     """
-    from .geometry import accepts
-    from .rules import resolve, voting_weights
+    from .model.geometry import accepts_points
+    from .model.rules import resolve, voting_weights
 
     a, b = dims
     (x0, x1), (y0, y1) = window if window is not None else (config.bounds[a], config.bounds[b])
@@ -789,7 +789,7 @@ def winset_mask(config: Config, ideal: np.ndarray, q: np.ndarray, dims: tuple[in
     z[:, b] = Y.ravel()
     present = np.ones(config.n_members, bool) if present is None else present
     margin = np.where(present, config.tolerance, np.inf)
-    ok = accepts(z, q, ideal, config.salience, margin)
+    ok = accepts_points(z, q, ideal, config.salience, margin)
     weight = np.where(present, voting_weights(config.capability, config.weighted), 0.0)
     passes = np.asarray(resolve(config.rule)(ok, weight, config.threshold), dtype=bool)
     return X, Y, passes.reshape(X.shape)
@@ -900,7 +900,7 @@ def plot_policy_space(config: Config, dims: Sequence[int | str] | None = None, s
     salience-weighted ellipse ``sum_d w_id (z_d - x_id)^2 = d_i(q)^2`` cut in the two dimensions
     with the others at q) and, dashed, its tolerance curve (radius ``d_i(q) + tol_i``); the
     winset of q under the scenario's rule, shaded (``geometry.accepts`` on a grid); and the path
-    of the status quo over one replication of :class:`~sco_sim.model.SCOModel` (after each
+    of the status quo over one replication of :class:`~sco_sim.model.organisation.SCOModel` (after each
     meeting). When the winset is small, a second panel zooms in on q. ``dims``: two dimension
     names or indices (default: the two where the members disagree most). Ideal points are those
     of the replication at its first meeting.
@@ -981,8 +981,9 @@ def plot_policy_space(config: Config, dims: Sequence[int | str] | None = None, s
 def _policy_1d(config: Config, ideal: np.ndarray, path: np.ndarray, present: np.ndarray,
                seed: int, replication: int, note: str | None) -> Figure:
     """One dimension: each member's acceptable interval around its ideal, the winset, the path."""
-    from .geometry import acceptance_interval_1d, passing_segments_1d
-    from .rules import resolve, voting_weights
+    from .model.drafting import passing_segments_1d
+    from .model.geometry import intervals_1d
+    from .model.rules import voting_weights
 
     names = list(config.names)
     lo_b, hi_b = config.bounds[0]
@@ -1004,11 +1005,9 @@ def _policy_1d(config: Config, ideal: np.ndarray, path: np.ndarray, present: np.
                 ax.plot([ideal[i, 0] - r0, ideal[i, 0] + r0], [y, y], color=colour(i), lw=3,
                         solid_capstyle="butt", alpha=0.6, gid=f"indifference:{names[i]}")
             margin = np.where(present, config.tolerance, np.inf)
-            slack = (dq + margin) ** 2
-            lo, hi = acceptance_interval_1d(ideal[:, 0], config.salience[:, 0], slack)
+            lo, hi = intervals_1d(q, ideal, config.salience, margin, 0)
             weight = np.where(present, voting_weights(config.capability, config.weighted), 0.0)
-            rule = resolve(config.rule)
-            segs = passing_segments_1d(lo, hi, lo_b, hi_b, lambda acc: bool(rule(acc, weight, config.threshold)))
+            segs = passing_segments_1d(lo, hi, lo_b, hi_b, config.rule, weight, config.threshold)
             segs = [(s0, s1) for s0, s1 in segs if s1 > s0]  # q itself always "passes": not a move
             for s0, s1 in segs:
                 ax.axvspan(s0, s1, color=OKABE_ITO["bluish_green"],

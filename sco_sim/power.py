@@ -6,7 +6,7 @@ of passing profiles in which member ``i`` votes yes:
 
 * Coleman's *power of the collectivity to act* is ``W / 2**N``, the share of profiles that pass.
 * Member ``i``'s swing count is ``2 W_i - W`` = the sum over coalitions ``S`` without ``i`` of
-  ``pass(S + i) - pass(S)`` (for the monotone rules in :data:`~sco_sim.rules.RULES` this is the
+  ``pass(S + i) - pass(S)`` (for the monotone rules in :data:`~sco_sim.model.rules.RULES` this is the
   usual number of coalitions that ``i`` turns from failing into passing). The raw Banzhaf index
   is ``swings / 2**(N-1)``; the normalised index divides the swings by their total.
 
@@ -44,7 +44,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .rules import RULES, SHARE_EPS, resolve, voting_weights
+from .model.rules import RULES, SHARE_EPS, resolve, voting_weights
 
 ENUMERATION_LIMIT = 20  # members: 2**20 profiles, well under a second
 MAX_MEMBERS = 40  # members: meet in the middle lists 2 x 2**20 half-profiles

@@ -159,6 +159,9 @@ class Agenda(_Strict):
     package_size: int = Field(strict=True, default=2, ge=1, le=MAX_DIMENSIONS)
     deadlocked: Literal["drop", "carry_over"] = "drop"
     first_chair: str | None = None
+    # The chair of each meeting in order (member names), e.g. taken from the SCO's record
+    # (sco_sim/data/record/summits.csv); one per meeting. Overrides the rotation from first_chair.
+    chairs: list[Annotated[str, Field(min_length=1)]] | None = None
     # "Major powers lead" (the 2+4 pattern): the share of items tabled by a major power (drawn
     # by capability among the majors present) instead of by the proposer rule above.
     major_agenda_share: Unit = 0.0
@@ -245,10 +248,16 @@ class Shock(_Strict):
 
 
 class Rivalry(_Strict):
-    """One `[[rivalries]]` entry: two members, and the gain each needs to accept the other's draft."""
+    """One `[[rivalries]]` entry: two members, and how much less each accepts of the other's draft.
+
+    A draft tabled by a rival is accepted only at ``tolerance - intensity`` (intensity 0: no
+    effect). With ``cancels_tolerance`` the member's goodwill does not apply to a rival at all and
+    the draft must bring a gain of at least the intensity.
+    """
 
     members: tuple[str, str]
     intensity: NonNeg
+    cancels_tolerance: bool = False
 
     @property
     def key(self) -> str:
@@ -666,6 +675,17 @@ def consistency_problems(s: Scenario, src: str) -> list[Problem]:
     )
     if a.first_chair is not None and names and a.first_chair not in names:
         bad("agenda.first_chair", f"unknown member {a.first_chair!r}; members are {names}")
+    if a.chairs is not None:
+        joins = {m.name: m.joins for m in s.members} if s.members is not None else {}
+        if len(a.chairs) != s.scenario.meetings:
+            bad("agenda.chairs", f"expected one chair per meeting ({s.scenario.meetings}), got {len(a.chairs)}")
+        for k, who in enumerate(a.chairs):
+            if names and who not in names:
+                bad(f"agenda.chairs[{k}]", f"unknown member {who!r}; members are {names}")
+            elif joins.get(who, 1) > k + 1:
+                bad(f"agenda.chairs[{k}]", f"{who} chairs meeting {k + 1} but joins at meeting {joins[who]}")
+        if a.first_chair is not None and a.chairs and a.first_chair != a.chairs[0]:
+            bad("agenda.first_chair", f"{a.first_chair!r} differs from the first of agenda.chairs ({a.chairs[0]!r})")
     if a.proposer == "major_powers" and names and "major" not in groups:
         bad("agenda.proposer", "'major_powers' needs at least one member with group = \"major\"")
     elif (a.proposer == "major_powers" and s.members is not None

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .runner import RunResults
+from .engine import RunResults
 
 RATE_METRICS = (
     "throughput",

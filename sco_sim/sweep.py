@@ -35,11 +35,10 @@ import numpy as np
 import pandas as pd
 
 from . import experiment as _experiment
-from .engine import run_vectorised
+from .engine import simulate
 from .errors import InputError, Problem
 from .executors import Executor, InProcessExecutor
 from .output import versions
-from .runner import RunResults, run_replication
 from .store import ResultStore, task_id, task_key
 from .summary import mean_ci, run_table
 
@@ -163,19 +162,7 @@ def make_spec(exp: Any, points: pd.DataFrame, meetings_table: bool = False) -> S
 
 def _simulate(config: Any, engine: str, seed: int, task: Task):
     """Run the task's replications into RunResults (either engine; identical numbers)."""
-    if engine == "vectorised":
-        return run_vectorised(config, task.count, seed, items=False, first=task.first)
-    if engine == "mesa":
-        meetings: list[dict] = []
-        members: list[dict] = []
-        for k in range(task.first, task.first + task.count):
-            model = run_replication(config, seed, k)
-            meetings.extend(model.meeting_rows)
-            members.extend(model.member_rows)
-            del model
-        return RunResults(config, seed, task.count, pd.DataFrame(meetings), pd.DataFrame(members),
-                          pd.DataFrame())
-    raise ValueError(f"unknown engine {engine!r}; expected 'vectorised' or 'mesa'")
+    return simulate(config, task.count, seed, engine=engine, items=False, first=task.first)
 
 
 def _design_frame(spec: SweepSpec, row: Mapping[str, Any], reps: np.ndarray) -> pd.DataFrame:

@@ -9,7 +9,7 @@ figures. The verdicts are computed, never asserted, so a fact the model misses i
 numbers that show it. ``docs/VALIDATION.md`` discusses every fact and ``tests/test_validation.py``
 checks that the verdicts documented there still hold.
 
-Measures (all from the ``items`` table of :func:`sco_sim.engine.run_vectorised`):
+Measures (all from the ``items`` table of :func:`sco_sim.engine.simulate`):
 
 * an item *ends without a consensus text* when its ``outcome`` is ``"subset"`` (a text of the
   others) or ``"none"`` (no text);
@@ -43,8 +43,7 @@ import pandas as pd
 from scipy import stats
 
 from .config import Config, build_config
-from .engine import run_vectorised
-from .runner import RunResults
+from .engine import RunResults, simulate
 from .scenario import load_scenario
 from .summary import mean_ci, per_run, periods
 
@@ -309,7 +308,7 @@ class Runs:
             if change is not None:
                 cfg = change(cfg)
             t0 = time.perf_counter()
-            self._results[name] = run_vectorised(cfg, self.replications, self.seed, items=True)
+            self._results[name] = simulate(cfg, self.replications, self.seed, items=True)
             self.seconds += time.perf_counter() - t0
         return self._results[name]
 

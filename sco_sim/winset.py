@@ -15,9 +15,9 @@ import numpy as np
 from scipy import stats
 
 from .config import Config
-from .geometry import acceptance_interval_1d, accepts, coordinate_slack, passing_segments_1d
-from .rules import resolve, voting_weights
-from .streams import scale_to_bounds
+from .model.drafting import passing_segments_1d
+from .model.geometry import accepts_points, intervals_1d
+from .model.rules import resolve, voting_weights
 
 CHUNK = 50_000
 
@@ -55,16 +55,10 @@ def line_share(config: Config, ideal: np.ndarray, status_quo: np.ndarray, j: int
     this is the share of issue area j's range that an item on j could move the status quo to.
     In a one-dimensional space it is the winset share itself.
     """
-    rule = resolve(config.rule)
     weight = voting_weights(config.capability, config.weighted)
-    dims = np.zeros(config.n_dims, dtype=bool)
-    dims[j] = True
-    slack = coordinate_slack(status_quo, ideal, config.salience, config.tolerance, dims)
-    lo, hi = acceptance_interval_1d(ideal[:, j], config.salience[:, j], slack)
+    lo, hi = intervals_1d(status_quo, ideal, config.salience, config.tolerance, j)
     blo, bhi = config.bounds[j]
-    segments = passing_segments_1d(
-        lo, hi, blo, bhi, lambda a: bool(rule(a, weight, config.threshold))
-    )
+    segments = passing_segments_1d(lo, hi, blo, bhi, config.rule, weight, config.threshold)
     return sum(b - a for a, b in segments) / (bhi - blo)
 
 
@@ -81,6 +75,11 @@ def shares_by_dimension(config: Config) -> dict[str, float] | None:
         name: line_share(config, config.ideal, config.status_quo, j)
         for j, name in enumerate(config.dimensions)
     }
+
+
+def scale_to_bounds(u: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Map unit-box uniforms onto the policy box."""
+    return bounds[:, 0] + u * (bounds[:, 1] - bounds[:, 0])
 
 
 def winset_share(config: Config, samples: int = 100_000, seed: int = 0) -> WinsetResult:
@@ -108,7 +107,7 @@ def winset_share(config: Config, samples: int = 100_000, seed: int = 0) -> Winse
             q = scale_to_bounds(rng.random((m, d)), config.bounds)
         else:
             q = config.status_quo
-        ok = accepts(z, q, ideal, config.salience, config.tolerance)
+        ok = accepts_points(z, q, ideal, config.salience, config.tolerance)
         hits += int(np.count_nonzero(rule(ok, weight, config.threshold)))
         done += m
     lo, hi = wilson_interval(hits, samples)

@@ -1,0 +1,10 @@
+"""Running replications: the compiled engine, the Mesa reference, and the one dispatch between them.
+
+``simulate(config, replications, seed, engine=...)`` is the only entry point the rest of the
+package uses; both engines give the same tables to the last bit.
+"""
+
+from .results import RunResults
+from .simulate import ENGINES, final_status_quo, simulate
+
+__all__ = ["ENGINES", "RunResults", "final_status_quo", "simulate"]
