@@ -1,78 +1,110 @@
-"""Benchmark: the Mesa reference engine against the vectorised engine, side by side.
+"""Benchmark: the compiled engine against the Mesa reference and version 0.1's numpy engine.
 
-Prints replications per second and member evaluations per second for both engines on the same
-scenario, seed and replications, and their ratio. Not a test: the figures depend on the machine,
-so the two engines are timed alternately in one process and the ratio is what to quote.
+In one run, alternating the cases, on the same scenario (3+5 by default, 20 meetings, run-level
+outputs only, one thread): replications per second of the compiled engine, of the Mesa model, and
+of the vectorised numpy engine of an earlier commit (``--baseline``, checked out into a temporary
+git worktree and timed in a subprocess of the same Python). Prints each figure and the ratios;
+the machine is shared and noisy, so quote the ratios of one run.
 
-    python benchmarks/bench_engines.py                       # 3+5 scenario, 1000 reps x 50 meetings
-    python benchmarks/bench_engines.py --mesa-replications 200 --repeats 3
+    python benchmarks/bench_engines.py
+    python benchmarks/bench_engines.py --repeats 3 --baseline 43227b3 --mesa-replications 50
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
+import numba
 import pandas as pd
 
 from sco_sim.config import build_config
-from sco_sim.engine import run_vectorised
-from sco_sim.runner import run
+from sco_sim.engine import simulate
 from sco_sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
+BASELINE_SCRIPT = """
+import sys, time
+from sco_sim.config import build_config
+from sco_sim.engine import run_vectorised
+from sco_sim.scenario import load_scenario
+cfg = build_config(load_scenario(sys.argv[1]), meetings=int(sys.argv[2]))
+n = int(sys.argv[3])
+run_vectorised(cfg, 64, 0, items=False)
+t = time.perf_counter()
+run_vectorised(cfg, n, 1, items=False)
+print(n / (time.perf_counter() - t))
+"""
 
 
-def member_evaluations(results, n_members: int) -> int:
-    """Acceptance decisions taken: N per vote, one vote per drafted item plus one per amendment."""
-    m = results.meetings
-    return int(n_members * ((m["items"] - m["null_drafts"]).sum() + m["rounds"].sum()))
-
-
-def timed(fn):
+def rate(fn, n: int) -> float:
+    """Replications per second of ``fn()`` running ``n`` replications."""
     t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
+    fn()
+    return n / (time.perf_counter() - t0)
+
+
+def baseline_rate(worktree: Path, scenario: str, meetings: int, n: int) -> float:
+    """The old engine's replications per second, in a fresh process on one core's worth of BLAS."""
+    env = {**os.environ, "PYTHONPATH": str(worktree), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-c", BASELINE_SCRIPT, scenario, str(meetings), str(n)],
+                         cwd=worktree, env=env, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default=str(ROOT / "scenarios/sco_2017_3plus5.toml"))
-    ap.add_argument("--replications", type=int, default=1000)
-    ap.add_argument("--mesa-replications", type=int, default=1000,
-                    help="replications for the (slow) Mesa engine; rates are per replication")
-    ap.add_argument("--meetings", type=int, default=50)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--repeats", type=int, default=1, help="alternate the engines this many times")
+    ap.add_argument("--replications", type=int, default=20000)
+    ap.add_argument("--mesa-replications", type=int, default=40)
+    ap.add_argument("--baseline-replications", type=int, default=4096)
+    ap.add_argument("--meetings", type=int, default=20)
+    ap.add_argument("--repeats", type=int, default=2, help="alternate the cases this many times")
+    ap.add_argument("--baseline", default="43227b3",
+                    help="commit of the vectorised numpy engine to compare against ('' to skip)")
     args = ap.parse_args()
 
+    numba.set_num_threads(1)
     config = build_config(load_scenario(args.scenario), meetings=args.meetings)
-    n = config.n_members
-    print(f"scenario: {config.name}; {config.n_members} members, {config.n_dims} dimensions, "
-          f"{args.meetings} meetings x {config.items_per_meeting} items, drafting={config.drafting}")
+    simulate(config, 16, 0, tables=False)  # compile (or load the cache) before timing
+    simulate(config, 2, 0, engine="mesa", tables=False)
+    worktree = None
+    if args.baseline:
+        worktree = Path(tempfile.mkdtemp(prefix="bench-baseline-")) / "tree"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(worktree), args.baseline],
+                       check=True)
     rows = []
-    for rep in range(args.repeats):
-        vec, tv = timed(lambda: run_vectorised(config, args.replications, args.seed, items=False))
-        mesa, tm = timed(lambda: run(config, args.mesa_replications, args.seed))
-        # Same streams: the replications both engines ran must agree exactly.
-        k = min(args.replications, args.mesa_replications)
-        pd.testing.assert_frame_equal(
-            vec.meetings[vec.meetings.replication < k].reset_index(drop=True),
-            mesa.meetings[mesa.meetings.replication < k].reset_index(drop=True))
-        rows.append({
-            "repeat": rep,
-            "vectorised reps/s": args.replications / tv,
-            "mesa reps/s": args.mesa_replications / tm,
-            "vectorised evals/s": member_evaluations(vec, n) / tv,
-            "mesa evals/s": member_evaluations(mesa, n) / tm,
-        })
+    try:
+        for rep in range(args.repeats):
+            row = {"repeat": rep}
+            row["compiled reps/s"] = rate(lambda: simulate(config, args.replications, rep, tables=False),
+                                          args.replications)
+            row["mesa reps/s"] = rate(lambda: simulate(config, args.mesa_replications, rep, engine="mesa",
+                                                       tables=False), args.mesa_replications)
+            if worktree is not None:
+                row["vectorised (baseline) reps/s"] = baseline_rate(worktree, args.scenario, args.meetings,
+                                                                    args.baseline_replications)
+            rows.append(row)
+    finally:
+        if worktree is not None:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)], check=False)
     df = pd.DataFrame(rows)
-    df["ratio"] = df["vectorised reps/s"] / df["mesa reps/s"]
-    pd.set_option("display.width", 140)
+    df["compiled / mesa"] = df["compiled reps/s"] / df["mesa reps/s"]
+    if worktree is not None:
+        df["compiled / vectorised"] = df["compiled reps/s"] / df["vectorised (baseline) reps/s"]
+    print(f"engines: {Path(args.scenario).name}, {args.meetings} meetings x {config.items_per_meeting} items, "
+          f"run-level outputs, one thread; baseline {args.baseline or 'skipped'}")
     print(df.to_string(index=False, float_format=lambda x: f"{x:,.1f}"))
-    print(f"median ratio vectorised/mesa: {df['ratio'].median():.1f}x "
-          f"(vectorised {args.replications} reps, mesa {args.mesa_replications} reps, results identical)")
+    med = df.median(numeric_only=True)
+    line = f"median: compiled {med['compiled reps/s']:,.0f} reps/s, {med['compiled / mesa']:,.0f}x Mesa"
+    if worktree is not None:
+        line += f", {med['compiled / vectorised']:.1f}x the vectorised engine of {args.baseline}"
+    print(line)
 
 
 if __name__ == "__main__":

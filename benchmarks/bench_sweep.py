@@ -1,12 +1,13 @@
-"""Benchmark: a sweep's runs per second with 1 and 2 local workers, side by side.
+"""Benchmark: a million runs of a sweep, and 1 against 2 workers side by side.
 
-Runs the same sweep (the 3+5 scenario, 4 design points x 1000 replications by default) into fresh
-folders, alternating the worker counts, checks that the result tables are identical, and prints
-runs per second and the ratio. Peak memory (max RSS of this process and its children) is printed
-too, for a long sweep on either engine.
+``--runs`` runs of the 3+5 scenario (20 meetings; a grid over consultation rounds, equal
+replications per point) swept with run-level tables only, by default on 2 worker processes;
+prints the wall time, runs per second and peak memory (this process and its largest worker).
+With ``--compare-workers`` it also runs a smaller sweep on 1 and 2 workers alternately and checks
+that the tables are identical.
 
-    python benchmarks/bench_sweep.py
-    python benchmarks/bench_sweep.py --replications 2000 --repeats 3 --engine mesa
+    python benchmarks/bench_sweep.py                      # 10**6 runs on 2 workers
+    python benchmarks/bench_sweep.py --runs 200000 --compare-workers
 """
 
 from __future__ import annotations
@@ -26,50 +27,60 @@ from sco_sim.store import ResultStore
 from sco_sim.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
+ROUNDS = "negotiation.max_rounds=0,1,2,4"
 
 
 def peak_mb() -> tuple[float, float]:
+    """Max RSS of this process and of its largest child so far, in MB."""
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return me, kids
 
 
+def sweep(scenario: str, runs: int, workers: int, chunk: int, out: Path) -> float:
+    """Wall seconds of one sweep of ``runs`` runs over 4 design points."""
+    exp = experiment_from_scenario(scenario, [ROUNDS], runs // 4, 0, None, chunk=chunk)
+    t0 = time.perf_counter()
+    run_sweep(exp, out, make_executor(workers, None, False))
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default=str(ROOT / "scenarios/sco_2017_3plus5.toml"))
-    ap.add_argument("--replications", type=int, default=1000)
-    ap.add_argument("--chunk", type=int, default=250)
-    ap.add_argument("--engine", choices=["vectorised", "mesa"], default="vectorised")
-    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=1_000_000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--chunk", type=int, default=None, help="replications per task (default: the experiment's)")
+    ap.add_argument("--compare-workers", action="store_true")
+    ap.add_argument("--compare-runs", type=int, default=40_000)
     args = ap.parse_args()
-
-    exp = experiment_from_scenario(args.scenario, ["negotiation.max_rounds=0,1,2,4"],
-                                   args.replications, 0, None, engine=args.engine, chunk=args.chunk)
-    runs = 4 * args.replications
+    chunk = args.chunk or 2000
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
-    rows, tables = [], {}
     try:
-        for rep in range(args.repeats):
-            for workers in (1, 2):
-                out = tmp / f"w{workers}-{rep}"
-                t0 = time.perf_counter()
-                run_sweep(exp, out, make_executor(workers, None, False))
-                wall = time.perf_counter() - t0
-                tables[workers] = ResultStore(out).read_runs()
-                rows.append({"repeat": rep, "workers": workers, "runs": runs, "seconds": wall,
-                             "runs/s": runs / wall})
-        pd.testing.assert_frame_equal(tables[1], tables[2])
+        out = tmp / "big"
+        wall = sweep(args.scenario, args.runs, args.workers, chunk, out)
+        n = len(ResultStore(out).read_runs())
+        me, kids = peak_mb()
+        print(f"sweep: {Path(args.scenario).name}, {n:,} runs (4 points), 20 meetings, run-level tables, "
+              f"{args.workers} workers, chunk {chunk}")
+        print(f"  {wall:,.1f} s wall, {n / wall:,.0f} runs/s; peak RSS: this process {me:,.0f} MB, "
+              f"largest worker {kids:,.0f} MB")
+        if args.compare_workers:
+            rows, tables = [], {}
+            for rep in range(2):
+                for workers in (1, 2):
+                    o = tmp / f"w{workers}-{rep}"
+                    w = sweep(args.scenario, args.compare_runs, workers, chunk, o)
+                    tables[workers] = ResultStore(o).read_runs()
+                    rows.append({"repeat": rep, "workers": workers, "runs/s": args.compare_runs / w})
+            pd.testing.assert_frame_equal(tables[1], tables[2])
+            df = pd.DataFrame(rows)
+            med = df.groupby("workers")["runs/s"].median()
+            print(df.to_string(index=False, float_format=lambda x: f"{x:,.0f}"))
+            print(f"median runs/s: 1 worker {med[1]:,.0f}, 2 workers {med[2]:,.0f}, ratio {med[2] / med[1]:.2f} "
+                  "(tables identical)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    df = pd.DataFrame(rows)
-    print(f"sweep: {Path(args.scenario).name}, 4 points x {args.replications} replications, "
-          f"engine {args.engine}, chunk {args.chunk}")
-    print(df.to_string(index=False, float_format=lambda x: f"{x:,.1f}"))
-    med = df.groupby("workers")["runs/s"].median()
-    print(f"median runs/s: 1 worker {med[1]:,.0f}, 2 workers {med[2]:,.0f}, "
-          f"ratio {med[2] / med[1]:.2f} (tables identical)")
-    me, kids = peak_mb()
-    print(f"peak RSS: this process {me:,.0f} MB, largest worker {kids:,.0f} MB")
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ try:  # a Ctrl-C while the libraries load (the first second) ends quietly, not i
     from rich.table import Table
     from rich.text import Text
 
-    from . import __version__
+    from . import __version__, catalogue
     from .config import Config, build_config
     from .engine import RunResults
     from .engine import simulate as simulate_runs
@@ -73,9 +73,10 @@ except KeyboardInterrupt:  # pragma: no cover - timing-dependent; tested by a su
 out_console = Console(width=max(100, Console().width), markup=False)
 err_console = Console(stderr=True, markup=False)
 
-#: ``run`` and ``compare`` keep every row in memory: at most this many replications, and at most
-#: MAX_RUN_ITEMS agenda items (replications x meetings x items per meeting); ``sweep`` streams
-MAX_RUN_REPLICATIONS = 100_000
+#: ``run`` and ``compare`` keep one run-level row per replication in memory (at most this many
+#: replications) and, with tables, every agenda item (at most MAX_RUN_ITEMS: replications x
+#: meetings x items per meeting); ``sweep`` writes as it goes
+MAX_RUN_REPLICATIONS = 1_000_000
 MAX_RUN_ITEMS = 5_000_000
 #: what a command has written, so that an interrupt reports it truthfully
 _WRITTEN: list[str] = []
@@ -93,24 +94,29 @@ ENGINE = click.option("--engine", type=click.Choice(["compiled", "mesa"]), defau
                       show_default=True,
                       help="compiled: the numba engine over replications; mesa: the reference Mesa model. "
                       "Both give identical results.")
+TABLES_LIMIT = 10_000  # replications up to which --out also writes the per-meeting, member and item tables
+TABLES = click.option("--tables/--no-tables", default=None,
+                      help="With --out, also write meetings/members/items.parquet (default: up to "
+                      f"{TABLES_LIMIT:,} replications; runs.parquet is always written). Without "
+                      "these tables memory stays flat however many replications.")
 PROGRESS = click.option("--progress/--no-progress", default=None,
                         help="Progress bar on standard error (default: when it is a terminal).")
 
 
 def load_config(path: str, meetings: int | None) -> Config:
-    """Validate a scenario file and build its numeric configuration."""
-    return build_config(load_scenario(path), meetings=meetings)
+    """Validate a scenario file (a path, or a bundled scenario's name) and build its configuration."""
+    return build_config(load_scenario(catalogue.resolve(path)), meetings=meetings)
 
 
-def check_run_size(config: Config, replications: int, source: str) -> None:
-    """Refuse a ``run`` / ``compare`` whose item table would not fit in memory (before running)."""
+def check_run_size(config: Config, replications: int, source: str, tables: bool) -> None:
+    """Refuse a ``run`` / ``compare`` whose kept tables would not fit in memory (before running)."""
     items = replications * config.meetings * config.items_per_meeting
-    if items > MAX_RUN_ITEMS:
+    if tables and items > MAX_RUN_ITEMS:
         raise InputError([Problem(source, "--replications", (
             f"{replications:,} replications x {config.meetings:,} meetings x "
             f"{config.items_per_meeting:,} items make {items:,} agenda items, more than the "
-            f"{MAX_RUN_ITEMS:,} that run and compare hold in memory; use fewer replications, or "
-            "`sco-sim sweep`, which writes as it goes"))])
+            f"{MAX_RUN_ITEMS:,} whose tables run and compare hold in memory; use fewer "
+            "replications, --no-tables, or `sco-sim sweep`, which writes as it goes"))])
 
 
 @contextmanager
@@ -146,11 +152,22 @@ def progress_bar(total: int, label: str, show: bool | None):
         yield advance
 
 
+def keep_tables(out: Path | None, tables: bool | None, replications: int) -> bool:
+    """Whether a run keeps its per-meeting tables: only when they are written (``--out``)."""
+    if out is None:
+        return False
+    return replications <= TABLES_LIMIT if tables is None else tables
+
+
 def simulate(config: Config, replications: int, seed: int, show: bool | None,
-             engine: str = "compiled") -> RunResults:
-    """Run the replications of one configuration behind a progress bar."""
+             engine: str = "compiled", tables: bool = False) -> RunResults:
+    """Run the replications of one configuration behind a progress bar.
+
+    Without ``tables`` only the run-level table is kept (and no item table is built).
+    """
     with progress_bar(replications, config.name, show) as advance:
-        return simulate_runs(config, replications, seed, engine=engine, progress=advance)
+        return simulate_runs(config, replications, seed, engine=engine, progress=advance, items=tables,
+                             tables=tables)
 
 
 def fmt_ci(value: float, ci: list[float], digits: int = 3) -> str:
@@ -262,13 +279,16 @@ def invoked_args() -> list[str] | None:
 
 def tables_for(results: list[RunResults]) -> dict[str, pd.DataFrame]:
     """The tidy tables of one or more configurations, tagged with the scenario name."""
-    out: dict[str, list[pd.DataFrame]] = {"meetings": [], "members": [], "items": []}
+    out: dict[str, list[pd.DataFrame]] = {"runs": [], "meetings": [], "members": [], "items": []}
     for r in results:
         for key in out:
-            df = getattr(r, key).copy()
+            df = getattr(r, key)
+            if df.empty and key != "runs":
+                continue
+            df = df.copy()
             df.insert(0, "scenario", r.config.name)
             out[key].append(df)
-    return {k: pd.concat(v, ignore_index=True) for k, v in out.items()}
+    return {k: pd.concat(v, ignore_index=True) for k, v in out.items() if v}
 
 
 def save(out: Path, results: list[RunResults], summary: dict, files: list[str], seed: int,
@@ -296,7 +316,7 @@ def cli() -> None:
 
 def simulation_options(command):
     """The options ``run`` and ``compare`` share."""
-    for option in reversed((REPS, SEED, MEETINGS, OUT, JSON, ENGINE, PROGRESS)):
+    for option in reversed((REPS, SEED, MEETINGS, OUT, TABLES, JSON, ENGINE, PROGRESS)):
         command = option(command)
     return command
 
@@ -305,13 +325,14 @@ def simulation_options(command):
 @click.argument("scenario", type=str)
 @simulation_options
 def run_cmd(scenario: str, replications: int, seed: int, meetings: int | None, out: Path | None,
-            as_json: bool, engine: str, progress: bool | None) -> None:
+            tables: bool | None, as_json: bool, engine: str, progress: bool | None) -> None:
     """Run SCENARIO and report throughput, deadlock rate and who objected."""
     config = load_config(scenario, meetings)
-    check_run_size(config, replications, scenario)
+    keep = keep_tables(out, tables, replications)
+    check_run_size(config, replications, scenario, keep)
     if out is not None:
         check_out_dir(out)
-    results = simulate(config, replications, seed, progress, engine)
+    results = simulate(config, replications, seed, progress, engine, keep)
     summary = summarize(results)
     if out is not None:
         save(out, [results], summary, [scenario], seed, replications, meetings)
@@ -327,24 +348,25 @@ def run_cmd(scenario: str, replications: int, seed: int, meetings: int | None, o
         out_console.print(by_period)
     out_console.print(members_table([summary]))
     if out is not None:
-        out_console.print(f"wrote {out}/ (meetings.parquet, members.parquet, items.parquet, "
-                          "summary.json, manifest.json)")
+        written = ", ".join(f"{k}.parquet" for k in tables_for([results]))
+        out_console.print(f"wrote {out}/ ({written}, summary.json, manifest.json)")
 
 
 @cli.command("compare")
 @click.argument("scenarios", nargs=-1, required=True, type=str)
 @simulation_options
 def compare_cmd(scenarios: tuple[str, ...], replications: int, seed: int, meetings: int | None,
-                out: Path | None, as_json: bool, engine: str, progress: bool | None) -> None:
+                out: Path | None, tables: bool | None, as_json: bool, engine: str, progress: bool | None) -> None:
     """Run two or more SCENARIOS on the same random numbers and compare them with the first."""
     if len(scenarios) < 2:
         raise InputError([Problem("compare", "SCENARIOS", "give at least two scenario files")])
     configs = [load_config(s, meetings) for s in scenarios]
+    keep = keep_tables(out, tables, replications)
     for s, c in zip(scenarios, configs):
-        check_run_size(c, replications, s)
+        check_run_size(c, replications, s, keep)
     if out is not None:
         check_out_dir(out)
-    results = [simulate(c, replications, seed, progress, engine) for c in configs]
+    results = [simulate(c, replications, seed, progress, engine, keep) for c in configs]
     summary = compare_results(results)
     if out is not None:
         save(out, results, summary, list(scenarios), seed, replications, meetings)
@@ -520,7 +542,7 @@ def sweep_cmd(target: str, sets: tuple[str, ...], replications: int | None, seed
     from .experiment import check, load_sweep
     from .sweep import parse_shard, run_sweep
 
-    exp = load_sweep(target, list(sets), replications, seed, meetings, engine, chunk)
+    exp = load_sweep(catalogue.resolve(target), list(sets), replications, seed, meetings, engine, chunk)
     check(exp)
     shard_spec = parse_shard(shard) if shard is not None else None
     out = out if out is not None else default_out(target)
@@ -663,6 +685,20 @@ def dashboard_cmd(scenario: str | None, port: int, host: str, open_browser: bool
     raise click.exceptions.Exit(launch(scenario, port=port, host=host, open_browser=open_browser))
 
 
+@cli.command("list")
+def list_cmd() -> None:
+    """List the bundled scenarios and experiments (name them without a path in any command)."""
+    for kind in catalogue.KINDS:
+        files = catalogue.bundled(kind)
+        t = Table(title=f"Bundled {kind} ({catalogue.folder(kind) or 'none in this install'})",
+                  title_justify="left")
+        t.add_column("name", no_wrap=True)
+        t.add_column("title")
+        for name, path in files.items():
+            t.add_row(name, catalogue.describe(path))
+        out_console.print(t)
+
+
 @cli.command("validate")
 @click.argument("files", nargs=-1, required=True, type=str)
 def validate_cmd(files: tuple[str, ...]) -> None:
@@ -670,7 +706,7 @@ def validate_cmd(files: tuple[str, ...]) -> None:
     bad = 0
     for f in files:
         try:
-            build_config(load_scenario(f))
+            build_config(load_scenario(catalogue.resolve(f)))
         except InputError as exc:
             bad += 1
             for p in exc.problems:

@@ -12,7 +12,7 @@ field. Its format::
                                         #   point uses random stream k (common random numbers)
     meetings = 20                       # optional: override every scenario's run length
     engine = "compiled"                 # or "mesa" (identical results, slower)
-    chunk = 250                         # replications per task for parallel executors
+    chunk = 2000                        # replications per task for parallel executors
 
     [[scenarios]]                       # one or more; paths are relative to this file
     path = "../scenarios/sco_2017_3plus5.toml"
@@ -107,7 +107,7 @@ class ExperimentMeta(_Strict):
     seed: int = Field(strict=True, default=0, ge=0, le=MAX_SEED)
     meetings: int | None = Field(strict=True, default=None, ge=1, le=MAX_MEETINGS)
     engine: Literal["compiled", "mesa", "vectorised"] = "compiled"  # "vectorised": version 0.1's name
-    chunk: int = Field(strict=True, default=250, ge=1, le=MAX_CHUNK)
+    chunk: int = Field(strict=True, default=2000, ge=1, le=MAX_CHUNK)
 
 
 class ScenarioRef(_Strict):
@@ -607,7 +607,7 @@ def experiment_from_scenario(
     samples: int | None = None,
     levels: int | None = None,
     engine: str = "compiled",
-    chunk: int = 250,
+    chunk: int = 2000,
     label: str | None = None,
 ) -> Experiment:
     """Build the command-line form: one scenario plus ``--set`` expressions (factorial by default)."""
@@ -665,7 +665,7 @@ def load_sweep(
     if not is_experiment_file(target):
         return experiment_from_scenario(
             target, list(sets), 100 if replications is None else replications,
-            0 if seed is None else seed, meetings, engine=engine or "compiled", chunk=chunk or 250)
+            0 if seed is None else seed, meetings, engine=engine or "compiled", chunk=chunk or 2000)
     exp = load_experiment(target)
     overrides = {k: v for k, v in (("replications", replications), ("seed", seed),
                                    ("meetings", meetings), ("engine", engine), ("chunk", chunk))
@@ -704,7 +704,7 @@ def from_description(described: Mapping[str, Any]) -> Experiment:
             scenario, list(cli.get("sets") or []), int(cli["replications"]), int(cli["seed"]),
             cli.get("meetings"), design=cli.get("design") or "factorial",
             samples=cli.get("samples"), levels=cli.get("levels"),
-            engine=cli.get("engine") or "compiled", chunk=int(cli.get("chunk") or 250),
+            engine=cli.get("engine") or "compiled", chunk=int(cli.get("chunk") or 2000),
             label=cli.get("label"))
     path = described.get("path") or described.get("source")
     if not path:

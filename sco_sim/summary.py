@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from .engine import RunResults
+from .engine.results import PERIOD_TOTALS, RUN_TOTALS, periods_of
 
 RATE_METRICS = (
     "throughput",
@@ -50,23 +51,22 @@ def mean_ci(
 
 
 def per_run(results: RunResults) -> pd.DataFrame:
-    """One row per replication: totals over the run and the rates derived from them."""
-    return _rates(results.meetings.groupby("replication"))
+    """One row per replication (indexed by it): totals over the run and the rates derived from them."""
+    runs = results.runs.set_index("replication")
+    return _rates(runs[[*RUN_TOTALS, "meetings"]].copy())
 
 
-def _rates(g) -> pd.DataFrame:
-    """Totals of grouped meeting rows and the rates derived from them."""
-    runs = g[["items", "adopted", "consensus", "subset_texts", "deadlocked", "null_drafts",
-              "rounds", "side_payments"]].sum()
-    runs["meetings"] = g.size()
+def _rates(runs: pd.DataFrame) -> pd.DataFrame:
+    """The rates derived from run (or period) totals."""
     runs["throughput"] = runs["adopted"] / runs["meetings"]
     runs["adoption_rate"] = runs["adopted"] / runs["items"]
     runs["deadlock_rate"] = runs["deadlocked"] / runs["items"]
     runs["consensus_rate"] = runs["consensus"] / runs["items"]
     runs["subset_rate"] = runs["subset_texts"] / runs["items"]
-    runs["null_draft_rate"] = runs["null_drafts"] / runs["items"]
-    runs["mean_rounds"] = runs["rounds"] / runs["items"]
-    runs["side_payment_rate"] = runs["side_payments"] / runs["items"]
+    if "null_drafts" in runs:
+        runs["null_draft_rate"] = runs["null_drafts"] / runs["items"]
+        runs["mean_rounds"] = runs["rounds"] / runs["items"]
+        runs["side_payment_rate"] = runs["side_payments"] / runs["items"]
     return runs.sort_index()
 
 
@@ -78,22 +78,21 @@ def periods(results: RunResults) -> list[dict]:
     cfg = results.config
     if cfg.joins is None:
         return []
-    starts = sorted({1, *[int(j) for j in cfg.joins if 1 < j <= cfg.meetings]})
-    bounds = list(zip(starts, [*starts[1:], cfg.meetings + 1]))
-    m = results.meetings
+    runs = results.runs.set_index("replication")
     out = []
-    for first, end in bounds:
-        rows = m[(m["meeting"] >= first) & (m["meeting"] < end)]
-        runs = _rates(rows.groupby("replication"))
+    for k, (first, last) in enumerate(periods_of(cfg)):
+        totals = runs[[f"p{k}.{c}" for c in (*PERIOD_TOTALS, "meetings")]].copy()
+        totals.columns = [*PERIOD_TOTALS, "meetings"]
+        rates = _rates(totals)
         joined = [name for name, j in zip(cfg.names, cfg.joins) if j == first and first > 1]
         entry: dict[str, object] = {
             "first_meeting": first,
-            "last_meeting": end - 1,
+            "last_meeting": last,
             "joined": joined,
             "members_present": int(cfg.present(first).sum()),
         }
         for name in ("throughput", "deadlock_rate", "consensus_rate", "subset_rate"):
-            mean, lo, hi = mean_ci(runs[name].to_numpy(), lower=0.0)
+            mean, lo, hi = mean_ci(rates[name].to_numpy(), lower=0.0)
             entry[name] = mean
             entry[f"{name}_ci95"] = [lo, hi]
         out.append(entry)
@@ -110,22 +109,21 @@ def run_table(results: RunResults) -> pd.DataFrame:
     for every member (run totals).
     """
     runs = per_run(results).reset_index()
-    mr = member_per_run(results)
-    wide = mr.pivot(index="replication", columns="member", values=["objections", "sole_vetoes"])
-    wide = wide.reindex(columns=pd.MultiIndex.from_product(
-        [["objections", "sole_vetoes"], list(results.config.names)]))
-    wide.columns = [f"{a}.{b}" for a, b in wide.columns]
-    out = runs.merge(wide.reset_index(), on="replication", how="left")
+    names = list(results.config.names)
+    wide = results.runs[["replication", *[f"objections.{n}" for n in names],
+                         *[f"sole_vetoes.{n}" for n in names]]]
+    out = runs.merge(wide, on="replication", how="left")
     return out.astype({c: "int64" for c in wide.columns})
 
 
 def member_per_run(results: RunResults) -> pd.DataFrame:
     """One row per (replication, member): objections and sole vetoes summed over the run."""
-    return (
-        results.members.groupby(["replication", "member"], sort=False)[["objections", "sole_vetoes"]]
-        .sum()
-        .reset_index()
-    )
+    runs = results.runs
+    frames = [pd.DataFrame({"replication": runs["replication"].to_numpy(), "member": name,
+                            "objections": runs[f"objections.{name}"].to_numpy(),
+                            "sole_vetoes": runs[f"sole_vetoes.{name}"].to_numpy()})
+              for name in results.config.names]
+    return pd.concat(frames, ignore_index=True).sort_values(["replication"], kind="stable").reset_index(drop=True)
 
 
 def summarize(results: RunResults) -> dict:

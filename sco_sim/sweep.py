@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import math
+import multiprocessing
 import re
 import shlex
 import sys
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -161,7 +163,12 @@ def make_spec(exp: Any, points: pd.DataFrame, meetings_table: bool = False) -> S
 
 
 def _simulate(config: Any, engine: str, seed: int, task: Task):
-    """Run the task's replications into RunResults (either engine; identical numbers)."""
+    """Run the task's replications into RunResults (either engine; identical numbers).
+
+    In a worker process the compiled engine uses one thread: the pool already fills the cores.
+    """
+    if multiprocessing.parent_process() is not None:
+        numba.set_num_threads(1)
     return simulate(config, task.count, seed, engine=engine, items=False, first=task.first)
 
 

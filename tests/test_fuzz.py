@@ -412,8 +412,8 @@ def test_markup_in_names_is_printed_literally(base_dir, name):
 
 CLI_CASES = {
     "run-replications-10M": (["run", THREE_ON_A_LINE, "--replications", "10000000"], "--replications"),
-    "run-items-too-many": (["run", THREE_ON_A_LINE, "--replications", "100000", "--meetings", "1000"],
-                           "agenda items"),
+    "run-items-too-many": (["run", THREE_ON_A_LINE, "--replications", "10000", "--meetings", "1000",
+                            "--tables"], "agenda items"),
     "set-huge-int": (["sweep", THREE_ON_A_LINE, "--set", "negotiation.max_rounds=99999999999999999999999"],
                      "max_rounds"),
     "set-huge-grid": (["sweep", THREE_ON_A_LINE, "--set", "members.A.tolerance=0:1:1000000000"], "limit"),

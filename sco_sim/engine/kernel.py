@@ -172,7 +172,7 @@ class Work(NamedTuple):
     major_cumulative: np.ndarray  # (N,)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _work(n, d):
     return Work(np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n, dtype=np.bool_),
                 np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_), np.empty(n),
@@ -181,7 +181,7 @@ def _work(n, d):
                 np.empty(n))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _negotiate(p, seed, rep, m, s, dims, q, ideal, tolerance, budget, w):
     """One item of one replication, as ``SCOModel.negotiate`` does it.
 
@@ -260,7 +260,7 @@ def _negotiate(p, seed, rep, m, s, dims, q, ideal, tolerance, budget, w):
     return proposer, outcome, null, rounds, payer, payment
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _replication(p, seed, rep, r, out, items):
     """Every meeting of replication ``rep``, written into row ``r`` of ``out``."""
     n, d = p.salience.shape
@@ -356,7 +356,7 @@ def _replication(p, seed, rep, r, out, items):
     out.final_status_quo[r] = q
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, error_model="numpy", parallel=True)
 def run_block(p, seed, first, out, items):
     """Replications ``first .. first + R - 1`` into ``out`` (R rows), in parallel threads."""
     for r in prange(out.counts.shape[0]):

@@ -10,14 +10,22 @@ import pandas as pd
 from ..model.outputs import ITEM_COLUMNS, MEETING_COLUMNS, MEMBER_COLUMNS, OUTCOME_NAMES
 from . import kernel
 
+RUN_TOTALS = ("items", "adopted", "consensus", "subset_texts", "deadlocked", "null_drafts", "rounds",
+              "side_payments")  # meeting-table counts summed over a run (plus ``meetings``)
+PERIOD_TOTALS = ("items", "adopted", "consensus", "subset_texts", "deadlocked")
+
 
 @dataclass
 class RunResults:
     """Tidy results of one configuration.
 
-    ``meetings``: one row per (replication, meeting); ``members``: one row per (replication,
-    meeting, member); ``items``: one row per agenda item (empty when not asked for). The columns
-    are declared in :mod:`sco_sim.model.outputs` and listed in docs/MODEL.md section 9.
+    ``runs``: one row per replication with the run's totals (:data:`RUN_TOTALS`, ``meetings``,
+    ``side_payment_total``), each member's ``objections.<name>`` and ``sole_vetoes.<name>``, and
+    the totals of each accession period ``p<k>.<total>`` (:func:`periods_of`); always there, and
+    all that summaries need. ``meetings`` (one row per replication and meeting), ``members`` (per
+    replication, meeting and member) and ``items`` (per agenda item) are kept only when asked
+    for (empty otherwise), so memory does not grow with replications. Columns are declared in
+    :mod:`sco_sim.model.outputs` and listed in docs/MODEL.md section 9.
     """
 
     config: object
@@ -26,6 +34,61 @@ class RunResults:
     meetings: pd.DataFrame
     members: pd.DataFrame
     items: pd.DataFrame
+    runs: pd.DataFrame
+
+
+def periods_of(config) -> list[tuple[int, int]]:
+    """(first, last) meeting of each period between accessions; one period when nobody joins later."""
+    if config.joins is None:
+        return [(1, config.meetings)]
+    starts = sorted({1, *[int(j) for j in config.joins if 1 < j <= config.meetings]})
+    return list(zip(starts, [s - 1 for s in starts[1:]] + [config.meetings]))
+
+
+def run_rows(config, counts: np.ndarray, paid: np.ndarray, objections: np.ndarray, sole: np.ndarray,
+             first: int) -> pd.DataFrame:
+    """The run-level table of a block of replications from its per-meeting arrays.
+
+    ``counts`` (R, M, K) holds the meeting-table counts in the kernel's column order
+    (:data:`sco_sim.engine.kernel.ADOPTED` ...); ``paid`` (R, M); ``objections``, ``sole`` (R, M, N).
+    """
+    r, m, _ = counts.shape
+    slots = config.items_per_meeting
+    cols: dict[str, np.ndarray] = {"replication": np.arange(first, first + r, dtype=np.int64)}
+    by_name = {"adopted": kernel.ADOPTED, "consensus": kernel.N_CONSENSUS, "subset_texts": kernel.N_SUBSET,
+               "deadlocked": kernel.DEADLOCKED, "null_drafts": kernel.NULLS, "rounds": kernel.ROUNDS,
+               "side_payments": kernel.PAYMENTS}
+    for name in RUN_TOTALS:
+        cols[name] = (np.full(r, m * slots, dtype=np.int64) if name == "items"
+                      else counts[:, :, by_name[name]].sum(axis=1))
+    cols["meetings"] = np.full(r, m, dtype=np.int64)
+    cols["side_payment_total"] = paid.sum(axis=1)
+    for i, name in enumerate(config.names):
+        cols[f"objections.{name}"] = objections[:, :, i].sum(axis=1)
+    for i, name in enumerate(config.names):
+        cols[f"sole_vetoes.{name}"] = sole[:, :, i].sum(axis=1)
+    for k, (a, b) in enumerate(periods_of(config)):
+        span = slice(a - 1, b)
+        for name in PERIOD_TOTALS:
+            cols[f"p{k}.{name}"] = (np.full(r, (b - a + 1) * slots, dtype=np.int64) if name == "items"
+                                    else counts[:, span, by_name[name]].sum(axis=1))
+        cols[f"p{k}.meetings"] = np.full(r, b - a + 1, dtype=np.int64)
+    return pd.DataFrame(cols)
+
+
+def run_rows_of_frames(config, meetings: pd.DataFrame, members: pd.DataFrame, first: int, replications: int):
+    """:func:`run_rows` of tables (the Mesa engine's), reshaped to the kernel's arrays."""
+    r, m, n = replications, config.meetings, config.n_members
+    order = {"adopted": kernel.ADOPTED, "consensus": kernel.N_CONSENSUS, "subset_texts": kernel.N_SUBSET,
+             "deadlocked": kernel.DEADLOCKED, "null_drafts": kernel.NULLS, "rounds": kernel.ROUNDS,
+             "carried_in": kernel.CARRIED_IN, "side_payments": kernel.PAYMENTS}
+    counts = np.zeros((r, m, kernel.N_COUNTS), dtype=np.int64)
+    for name, k in order.items():
+        counts[:, :, k] = meetings[name].to_numpy().reshape(r, m)
+    paid = meetings["side_payment_total"].to_numpy().reshape(r, m)
+    objections = members["objections"].to_numpy().reshape(r, m, n)
+    sole = members["sole_vetoes"].to_numpy().reshape(r, m, n)
+    return run_rows(config, counts, paid, objections, sole, first)
 
 
 def _typed(columns, data: dict) -> pd.DataFrame:

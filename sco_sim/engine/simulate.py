@@ -11,7 +11,7 @@ from ..model import streams
 from ..model.organisation import SCOModel
 from ..model.schedule import Schedule
 from . import kernel
-from .results import RunResults, frames, mesa_frames
+from .results import RunResults, frames, mesa_frames, run_rows, run_rows_of_frames
 
 ENGINES = ("compiled", "mesa")
 ALIASES = {"vectorised": "compiled"}  # version 0.1's name for the fast engine, still accepted in files
@@ -51,17 +51,23 @@ def simulate(
     progress: Callable[[int], None] | None = None,
     items: bool = True,
     first: int = 0,
+    tables: bool = True,
 ) -> RunResults:
     """Run replications ``first .. first + replications - 1`` of ``config`` under master ``seed``.
 
     ``engine`` is ``"compiled"`` (numba, the default) or ``"mesa"`` (the reference agent model);
-    both give the same tables. ``items=False`` skips the per-item table where nothing reads it.
+    both give the same tables. The run-level table (``RunResults.runs``) is always built, block by
+    block; ``tables=False`` keeps no per-meeting or per-member rows (memory then stays flat
+    however many replications), and ``items=False`` skips the per-item table.
     """
     engine = ALIASES.get(engine, engine)
-    parts = []
+    parts, runs = [], []
+    empty = (pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
     if engine == "compiled":
-        for start, out in run_compiled(config, replications, seed, progress, items, first):
-            parts.append(frames(config, out, start, items))
+        for start, out in run_compiled(config, replications, seed, progress, items and tables, first):
+            runs.append(run_rows(config, out.counts, out.paid, out.objections, out.sole, start))
+            if tables:
+                parts.append(frames(config, out, start, items))
     elif engine == "mesa":
         streams.check_seed(seed, replications, first)
         schedule = Schedule.of(config)
@@ -69,13 +75,16 @@ def simulate(
             model = run_mesa_replication(config, seed, k, schedule)
             meetings, members, item_frame = mesa_frames(model)
             model.finish()
-            parts.append((meetings, members, item_frame if items else pd.DataFrame()))
+            runs.append(run_rows_of_frames(config, meetings, members, k, 1))
+            if tables:
+                parts.append((meetings, members, item_frame if items else pd.DataFrame()))
             if progress is not None:
                 progress(1)
     else:
         raise ValueError(f"unknown engine {engine!r}; known engines: {list(ENGINES)}")
-    meetings, members, item_frames = (pd.concat(p, ignore_index=True) for p in zip(*parts))
-    return RunResults(config, seed, replications, meetings, members, item_frames)
+    meetings, members, item_frames = (pd.concat(p, ignore_index=True) for p in zip(*parts)) if parts else empty
+    return RunResults(config, seed, replications, meetings, members, item_frames,
+                      pd.concat(runs, ignore_index=True))
 
 
 def final_status_quo(config, seed: int, replications: int, engine: str = "compiled") -> np.ndarray:

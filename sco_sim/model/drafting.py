@@ -29,7 +29,7 @@ _MAX_SWEEPS = 2000  # dual coordinate-ascent sweeps of the setter's convex progr
 _SHRINK = 1e-9  # the setter aims this far inside every acceptance set, so rounding cannot leave it out
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def step_draft(status_quo, ideal, proposer, dims, step, noise_sd, noise, lo, hi, out):
     """Move ``step`` of the way from the status quo toward the proposer's ideal (row ``proposer``
     of ``ideal``), plus noise, into ``out``.
@@ -43,7 +43,7 @@ def step_draft(status_quo, ideal, proposer, dims, step, noise_sd, noise, lo, hi,
     return out
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def compromise_draft(status_quo, ideal, salience, capability_present, dims, out):
     """The capability x salience weighted mean of positions (Achen 2006), on the item's dimensions.
 
@@ -65,7 +65,7 @@ def compromise_draft(status_quo, ideal, salience, capability_present, dims, out)
     return out
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def amend(proposal, ideal, objectors, dims, concession, out):
     """Consultation: move the draft ``concession`` of the way toward the objectors' mean ideal (into ``out``)."""
     out[:] = proposal
@@ -91,7 +91,7 @@ def amend(proposal, ideal, objectors, dims, concession, out):
 # ------------------------------------------------------------------ the agenda setter
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def believes_passes(z, status_quo_radius, believed, salience, rule, weight, threshold):
     """Whether the setter believes text ``z`` passes: each member's acceptance by its believed ideal."""
     n = believed.shape[0]
@@ -101,7 +101,7 @@ def believes_passes(z, status_quo_radius, believed, salience, rule, weight, thre
     return passes(rule, accept, weight, threshold)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pull_back(draft, anchor, status_quo, status_quo_radius, believed, salience, rule, weight, threshold):
     """Make sure the setter believes its draft passes despite rounding in the geometry.
 
@@ -125,7 +125,7 @@ def pull_back(draft, anchor, status_quo, status_quo_radius, believed, salience, 
     return anchor + a * (draft - anchor)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _passing_segments(lo, hi, low_bound, high_bound, rule, weight, threshold):
     """Exact set of points in [low_bound, high_bound] where the rule passes, as closed segments.
 
@@ -188,7 +188,7 @@ def passing_segments_1d(lo, hi, low_bound, high_bound, rule, weight, threshold=N
     return [(float(a), float(b)) for a, b in zip(starts, ends)]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _setter_1d(status_quo, proposer, believed, salience, margin, j, lo_box, hi_box, radius, rule,
                weight, threshold, dims):
     """The setter on one coordinate: exact for every rule (the winset is a union of intervals)."""
@@ -216,7 +216,7 @@ def _setter_1d(status_quo, proposer, believed, salience, margin, j, lo_box, hi_b
     return pull_back(out, anchor, status_quo, radius, believed, salience, rule, weight, threshold)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _violation(z, x, w, s):
     acc = 0.0
     for d in range(z.shape[0]):
@@ -225,14 +225,14 @@ def _violation(z, x, w, s):
     return acc - s
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _primal(num, den, lo, hi, fallback, z):
     for d in range(z.shape[0]):
         v = num[d] / den[d] if den[d] > 0 else fallback[d]
         z[d] = min(max(v, lo[d]), hi[d])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def solve_ellipsoids(target, wp, lo, hi, fallback, x, w, s):
     """Closest point to ``target`` in the proposer's metric ``wp`` inside every ellipsoid
     ``sum_d w[c, d] (z_d - x[c, d])^2 <= s[c]`` and the box [lo, hi].
@@ -316,7 +316,7 @@ def solve_ellipsoids(target, wp, lo, hi, fallback, x, w, s):
     return z, obj, feasible
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _coalition_draft(coalition, idx, target, status_quo, proposer, believed, salience, slack, lo_box,
                      hi_box):
     """The best text for the proposer that every member of ``coalition`` accepts (believed)."""
@@ -353,7 +353,7 @@ def _coalition_draft(coalition, idx, target, status_quo, proposer, believed, sal
     return solve_ellipsoids(t, wp, lo, hi, q, x, w, s)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def setter_draft(status_quo, proposer, believed, salience, margin, dims, lo_box, hi_box, rule, weight,
                  threshold):
     """Romer-Rosenthal agenda setter: the text closest to the proposer's ideal that it believes passes.

@@ -14,7 +14,7 @@ from numba import njit
 NULL_MOVE_ATOL = 1e-12  # a draft within this of the status quo on every coordinate moves nothing
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def distance(z, ideal, salience, i):
     """Salience-weighted Euclidean distance from ``z`` (D,) to member i's ideal point: -U_i(z).
 
@@ -29,7 +29,7 @@ def distance(z, ideal, salience, i):
     return np.sqrt(acc)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def distances(z, ideal, salience, out):
     """:func:`distance` for every member (rows of ``ideal`` and ``salience``), into ``out`` (N,)."""
     for i in range(ideal.shape[0]):
@@ -37,7 +37,7 @@ def distances(z, ideal, salience, out):
     return out
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def acceptance_margin(tolerance_i, rivalry_ij, cancels_tolerance_ij, present_i):
     """The loss member i accepts on a draft tabled by member j.
 
@@ -55,13 +55,13 @@ def acceptance_margin(tolerance_i, rivalry_ij, cancels_tolerance_ij, present_i):
     return tolerance_i - rivalry_ij
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def accepts(proposal_distance_i, status_quo_distance_i, margin_i):
     """Member i accepts iff ``U_i(p) >= U_i(q) - margin_i``, i.e. ``d_i(p) <= d_i(q) + margin_i``."""
     return proposal_distance_i <= status_quo_distance_i + margin_i
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def judge_all(dp, dq, margin, out):
     """:func:`accepts` for every member, into the boolean ``out`` (N,)."""
     for i in range(dp.shape[0]):
@@ -69,7 +69,7 @@ def judge_all(dp, dq, margin, out):
     return out
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def is_null_move(proposal, status_quo):
     """True where a draft leaves the status quo where it is (which counts as no agreement)."""
     for k in range(proposal.shape[0]):
@@ -78,7 +78,7 @@ def is_null_move(proposal, status_quo):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def clip_into(z, lo, hi):
     """Keep a position inside the policy box, in place."""
     for k in range(z.shape[0]):
@@ -86,7 +86,7 @@ def clip_into(z, lo, hi):
     return z
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def coordinate_slack(status_quo, ideal, salience, i, margin_i, dims):
     """Squared weighted radius left on the coordinates ``dims`` in member i's acceptance set.
 
@@ -105,7 +105,7 @@ def coordinate_slack(status_quo, ideal, salience, i, margin_i, dims):
     return radius * radius - off
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def acceptance_interval_1d(ideal_i, salience_i, slack_i):
     """Member i's acceptable interval on one coordinate: ``w (z - x)^2 <= slack``.
 
@@ -123,7 +123,7 @@ def acceptance_interval_1d(ideal_i, salience_i, slack_i):
 # ------------------------------------------------------------------ many points at once (analysis)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _accepts_points(points, status_quo, ideal, salience, margin, out):
     for p in range(points.shape[0]):
         for i in range(ideal.shape[1]):

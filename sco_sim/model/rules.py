@@ -20,7 +20,7 @@ SHARE_EPS = 1e-12
 UNANIMITY, CONSENSUS_MINUS_ONE, MAJORITY = 0, 1, 2
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def yes_share(accept, weight):
     """Share of the voting weight that accepts (summed in member order)."""
     yes = 0.0
@@ -32,7 +32,7 @@ def yes_share(accept, weight):
     return yes / total
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def passes(code, accept, weight, threshold):
     """Whether a profile passes under rule ``code``; ``threshold`` is NaN when the rule has none.
 
@@ -57,7 +57,7 @@ def passes(code, accept, weight, threshold):
     return share >= threshold - SHARE_EPS
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def passes_many(code, accept, weight, threshold):
     """:func:`passes` for every row of a (P, N) array of profiles."""
     out = np.empty(accept.shape[0], dtype=np.bool_)

@@ -41,7 +41,7 @@ MAX_SEED = 2**64 - 1
 MAX_REPLICATION = 2**32 - 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def philox4x32(c0, c1, c2, c3, k0, k1):
     """Philox4x32-10 of counter (c0..c3) under key (k0, k1): four 32-bit words (as uint64).
 
@@ -59,7 +59,7 @@ def philox4x32(c0, c1, c2, c3, k0, k1):
     return c0, c1, c2, c3
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _block(seed, replication, purpose, block):
     mask, sh = _MASK, _SHIFT
     s = np.uint64(seed)
@@ -68,13 +68,13 @@ def _block(seed, replication, purpose, block):
                       s & mask, s >> sh)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _unit(a, b):
     """A double in [0, 1) from two 32-bit words (53 random bits, numpy's convention)."""
     return ((a >> np.uint64(5)) * 67108864.0 + (b >> np.uint64(6))) / 9007199254740992.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def uniform(seed, replication, purpose, index):
     """The uniform number ``index`` of a purpose's stream, in [0, 1)."""
     x0, x1, x2, x3 = _block(seed, replication, purpose, index >> 1)
@@ -83,7 +83,7 @@ def uniform(seed, replication, purpose, index):
     return _unit(x0, x1)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def normal(seed, replication, purpose, index):
     """The standard normal number ``index`` of a purpose's stream (Box-Muller on one block)."""
     x0, x1, x2, x3 = _block(seed, replication, purpose, index >> 1)
@@ -94,7 +94,7 @@ def normal(seed, replication, purpose, index):
     return radius * np.cos(angle)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def fill_uniforms(seed, replication, purpose, start, out):
     """Write the uniforms ``start .. start + len(out) - 1`` of a stream into ``out``.
 
@@ -109,7 +109,7 @@ def fill_uniforms(seed, replication, purpose, start, out):
     return out
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def fill_normals(seed, replication, purpose, start, out):
     """Write the standard normals ``start .. start + len(out) - 1`` of a stream into ``out`` (start even)."""
     count = out.shape[0]
@@ -123,7 +123,7 @@ def fill_normals(seed, replication, purpose, start, out):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def uniforms(seed, replication, purpose, start, count):
     """``count`` consecutive uniforms of a stream from ``start``."""
     out = np.empty(count)
@@ -132,7 +132,7 @@ def uniforms(seed, replication, purpose, start, count):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def normals(seed, replication, purpose, start, count):
     """``count`` consecutive standard normals of a stream from ``start``."""
     out = np.empty(count)
@@ -156,25 +156,25 @@ def check_seed(seed: int, replications: int = 1, first: int = 0) -> None:
 # use them.
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def even(k):
     """``k`` rounded up to an even number: the stride of a block of k numbers."""
     return k + (k & 1)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def agenda_start(m, s, items, dims):
     """AGENDA uniforms of slot s: the package draw, the single-area draw, then D package keys."""
     return (m * items + s) * even(dims + 2)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def slot_index(m, s, items):
     """PROPOSER uniform of slot s."""
     return m * items + s
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def draft_noise(seed, replication, m, s, items, dims, noise_sd, out):
     """The drafting error of slot s on the item's own dimensions (0 elsewhere, and everywhere
     when there is no drafting noise: those numbers are never used, so they are not computed).
@@ -185,31 +185,31 @@ def draft_noise(seed, replication, m, s, items, dims, noise_sd, out):
     return out
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def slot_start(m, s, items, dims):
     """DRAFT normals / STATUS_QUO uniforms of slot s: one per dimension."""
     return (m * items + s) * even(dims)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def drift_start(m, dims):
     """DRIFT normals of meeting m: one per dimension."""
     return m * even(dims)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def setter_start(m, s, i, items, members, dims):
     """SETTER normals: the setter's error about member i's ideal, one per dimension, at slot s."""
     return ((m * items + s) * members + i) * even(dims)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def member_start(i, dims):
     """MEMBERS uniforms / POSITIONS normals of member i, one per dimension (once per replication)."""
     return i * even(dims)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def initial_ideals(seed, replication, ideal, ideal_sd, lo, hi, generated, uncertain, out):
     """Each replication's starting ideal points, written into ``out`` (N, D).
 
