@@ -8,13 +8,20 @@ The page has
   * a scenario card: a select over the bundled scenarios, an upload button and a drop zone; the
     chosen scenario loads at once; a file that cannot be loaded gives a one-line message on the
     page, never a traceback, and the scenario on screen stays;
-  * SolaraViz's controls (Reset, Play, Step) and its model parameters, all relative to the
-    scenario so that their defaults reproduce it: the decision rule ("as in scenario" or one of
-    the three), tolerance added to every member, the consultation rounds (-1: as in scenario), a
-    rivalry-intensity multiplier and the seed. As always in Mesa, they take effect at Reset;
-  * numeric readouts with stable ``data-testid`` attributes ("Meetings held: 3 of 10",
-    "Adopted: 12", "Deadlock rate: 0.42", ...), the policy-space picture (ideal points, status
-    quo and its path), the cumulative adoption / deadlock curves and the who-blocks table.
+  * a settings card whose sliders show their values, all relative to the scenario so that their
+    defaults reproduce it: the decision rule ("as in scenario" or one of the three), tolerance
+    added to every member, the consultation rounds (-1: as in scenario), a rivalry-intensity
+    multiplier and the seed. As always in Mesa, they take effect at Reset (SolaraViz's Reset,
+    Play and Step drive the model);
+  * cards laid out by the page itself, pictures scaled to their card's width: numeric readouts
+    with stable ``data-testid`` attributes ("Meetings held: 3 of 10", "Adopted: 12", "Deadlock
+    rate: 0.42", ...), the cumulative adoption / deadlock curves, the policy-space picture
+    (ideal points, status quo and its path; member labels placed so that none overprints), the
+    current item (the status quo it faced, its winset, the text tabled, who objected; step back
+    and forth through the items held), the who-blocks table, and the headline view: two
+    bundled configurations (2+4 and 3+5 by default) on common random numbers, replications
+    added 50 at a time, deadlock rate and throughput with 95% intervals and their paired
+    difference. Every colour is from the Okabe–Ito palette.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from __future__ import annotations
 import itertools
 import os
 import weakref
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +43,7 @@ from matplotlib.ticker import MaxNLocator
 from .config import Config, build_config
 from .errors import InputError, Problem
 from .model.organisation import SCOModel
+from .model.outputs import OUTCOME_NAMES
 from .scenario import Scenario, load_scenario, load_scenario_text
 
 ENV_SCENARIO = "SCO_SIM_DASHBOARD_SCENARIO"
@@ -131,6 +139,48 @@ class ScenarioChoice:
         return load_any(path=self.path, text=self.text, name=_source_name(self.label))
 
 
+class Settings:
+    """The dashboard's model parameters as the sidebar's sliders last set them (one per session).
+
+    Passed to SolaraViz as a fixed model parameter, so Reset builds the model with the values
+    on screen; the page draws its own sliders so that each shows its value.
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {k: spec["value"] for k, spec in CONTROLS.items()}
+
+
+#: the controls of the sidebar: key -> type, default (reproducing the scenario), range, label
+CONTROLS: dict[str, dict[str, Any]] = {
+    "rule": {"type": "Select", "value": AS_IN_SCENARIO, "values": [AS_IN_SCENARIO, *RULES],
+             "label": "Decision rule"},
+    "extra_tolerance": {"type": "SliderFloat", "value": 0.0, "min": 0.0, "max": 0.5,
+                        "step": 0.01, "label": "Tolerance added to every member"},
+    "max_rounds": {"type": "SliderInt", "value": -1, "min": -1, "max": 10, "step": 1,
+                   "label": "Rounds (-1: as in scenario)"},
+    "rivalry_scale": {"type": "SliderFloat", "value": 1.0, "min": 0.0, "max": 5.0,
+                      "step": 0.1, "label": "Rivalry intensity (x scenario's)"},
+    "seed": {"type": "SliderInt", "value": 0, "min": 0, "max": 99, "step": 1, "label": "Seed"},
+}
+
+
+@dataclass
+class ItemView:
+    """One agenda item as the item view shows it: the status quo it faced and what became of it."""
+
+    meeting: int
+    item: int
+    status_quo: np.ndarray | None
+    text: np.ndarray
+    proposer: str
+    outcome: str
+    objectors: list[str]
+    issue_area: str
+    ideal: np.ndarray
+    tolerance: np.ndarray
+    present: np.ndarray
+
+
 _MODEL_IDS = itertools.count()
 
 
@@ -149,8 +199,13 @@ class DashboardModel(mesa.Model):
                  scenario_text: str | None = None, rule: str | None = None,
                  tolerance: float | None = None, extra_tolerance: float = 0.0,
                  max_rounds: int | None = None, rivalry_scale: float | None = None,
-                 seed: int = 0) -> None:
+                 seed: int = 0, settings: Settings | None = None) -> None:
+        if settings is not None:  # the sidebar's values (Reset), over the keywords
+            v = settings.values
+            rule, extra_tolerance, max_rounds = v["rule"], v["extra_tolerance"], v["max_rounds"]
+            rivalry_scale, seed = v["rivalry_scale"], v["seed"]
         super().__init__(seed=int(seed))
+        self.settings = settings
         self.uid = next(_MODEL_IDS)  # tells the page's memoised figures apart
         if choice is None:
             label = scenario or "(none)"
@@ -163,6 +218,7 @@ class DashboardModel(mesa.Model):
         self.inner: SCOModel | None = None
         self.config: Config | None = None
         self.sq_path: list[np.ndarray] = []
+        self.items: list[ItemView] = []
         self.running = True
         try:
             scn = choice.load()
@@ -175,10 +231,30 @@ class DashboardModel(mesa.Model):
         # Mesa keeps every model in a class-level id registry: drop our agents with us.
         weakref.finalize(self, self.inner.finish)
         self._record_status_quo()
+        self._watch_items()
+
+    def _watch_items(self) -> None:
+        """Record the status quo each item faced (the model keeps only the text and the votes)."""
+        inner = self.inner
+        negotiate = inner.negotiate
+
+        def watched(item):
+            res = negotiate(item)
+            names = self.config.names
+            self.items.append(ItemView(
+                inner.meeting + 1, item.slot + 1, np.array(item.status_quo, dtype=float),
+                np.array(res.text, dtype=float), names[res.proposer], OUTCOME_NAMES[res.outcome],
+                [names[k] for k in np.flatnonzero(~res.accept)],
+                "+".join(self.config.dimensions[k] for k in np.flatnonzero(res.dims)),
+                np.array(inner.ideal, dtype=float), np.array([a.tolerance for a in inner.members]),
+                np.array(inner.present, dtype=bool)))
+            return res
+
+        inner.negotiate = watched
 
     def with_choice(self, choice: ScenarioChoice) -> DashboardModel:
         """A fresh model of another scenario under the same controls."""
-        return DashboardModel(choice=choice, **self.controls)
+        return DashboardModel(choice=choice, settings=self.settings, **self.controls)
 
     @property
     def finished(self) -> bool:
@@ -206,9 +282,8 @@ class DashboardModel(mesa.Model):
     @property
     def meetings(self) -> pd.DataFrame:
         """One row per meeting held."""
-        rows = self.inner.meeting_rows if self.inner is not None else []
-        return pd.DataFrame(rows, columns=["meeting", "items", "adopted", "deadlocked",
-                                           "null_drafts", "rounds"] if not rows else None)
+        return self.inner.tables()[0] if self.inner is not None else pd.DataFrame(
+            columns=["meeting", "items", "adopted", "deadlocked", "null_drafts", "rounds"])
 
     def totals(self) -> dict[str, float]:
         """Counts and rates over the meetings held so far."""
@@ -230,11 +305,10 @@ class DashboardModel(mesa.Model):
     def who_blocks(self) -> pd.DataFrame:
         """Objections and sole vetoes per member over the meetings held so far."""
         names = list(self.config.names) if self.config is not None else []
-        rows = self.inner.member_rows if self.inner is not None else []
-        if not rows:
+        df = self.inner.tables()[1] if self.inner is not None else pd.DataFrame()
+        if df.empty:
             return pd.DataFrame({"member": names, "objections": 0, "sole_vetoes": 0,
                                  "distance_to_status_quo": np.nan})
-        df = pd.DataFrame(rows)
         agg = df.groupby("member", sort=False).agg(objections=("objections", "sum"),
                                                     sole_vetoes=("sole_vetoes", "sum"))
         last = df[df["meeting"] == df["meeting"].max()].set_index("member")
@@ -258,7 +332,7 @@ def Readouts(model: DashboardModel):
     from mesa.visualization.utils import update_counter
 
     update_counter.get()
-    with solara.Card("Numbers so far", style={"height": "100%", "overflow": "auto"}):
+    with solara.Card("Numbers so far"):
         _testid("scenario-name", f"Scenario: {model.config.name if model.config else '-'}")
         if model.error:
             solara.Error(model.error, attributes={"data-testid": "model-error"})
@@ -284,53 +358,90 @@ def Readouts(model: DashboardModel):
             _testid("run-complete", "Run complete: press Reset to run it again.")
 
 
+# Okabe & Ito (2008): the palette of every figure of the project (sco_sim.plots)
+OI = {"blue": "#0072B2", "vermillion": "#D55E00", "green": "#009E73", "orange": "#E69F00",
+      "purple": "#CC79A7", "sky": "#56B4E9", "yellow": "#F0E442", "black": "#000000"}
+
+
+def _png_image(fig: Figure, testid: str, dpi: int = 90):
+    """A figure as an image that scales to its card's width (never cut off at the bottom)."""
+    import base64
+
+    from .plots import png_bytes
+
+    data = base64.b64encode(png_bytes(fig, dpi=dpi)).decode("ascii")
+    return solara.v.Html(tag="img", attributes={
+        "src": f"data:image/png;base64,{data}", "data-testid": testid,
+        "style": "width: 100%; height: auto; display: block;"})
+
+
+def _member_points(ax, cfg: Config, ideal: np.ndarray, present: np.ndarray, xdim: int, ydim: int,
+                   objectors: set[str] = frozenset(), avoid=()) -> None:
+    """Members' ideal points in their plots.member_style, labels placed so none overprints."""
+    from .plots import member_style, place_labels
+
+    texts, xs, ys = [], [], []
+    for i, name in enumerate(cfg.names):
+        c, m = member_style(i)
+        alpha = 1.0 if present[i] else 0.35
+        x, y = ideal[i, xdim], ideal[i, ydim]
+        ax.scatter([x], [y], marker=m, s=46, color=c, edgecolor="black", linewidth=0.7, alpha=alpha,
+                   zorder=4)
+        if name in objectors:
+            ax.scatter([x], [y], marker="o", s=190, facecolor="none", edgecolor=OI["vermillion"],
+                       linewidth=2.0, zorder=5)
+        texts.append(ax.text(x, y, f" {name}", fontsize=7.5, alpha=alpha, zorder=6,
+                             gid="member-label",
+                             color=OI["vermillion"] if name in objectors else "#222222"))
+        xs.append(x)
+        ys.append(y)
+    place_labels(ax, texts, xs, ys, avoid=avoid)
+
+
 def _policy_figure(model: DashboardModel, xdim: int, ydim: int) -> Figure:
     """Ideal points, the status quo and its path in two chosen dimensions (one: over time)."""
-    # Small enough to fit the dashboard's card without scrolling (the card height is fixed).
-    fig = Figure(figsize=(4.6, 2.3), dpi=80)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure(figsize=(4.8, 3.5), dpi=90, layout="constrained")
+    FigureCanvasAgg(fig)
     ax = fig.subplots()
     cfg, inner = model.config, model.inner
-    ideal = inner.ideal
-    present = inner.present
-    majors = np.array([g == "major" for g in cfg.groups])
+    ideal, present = inner.ideal, inner.present
     path = np.array(model.sq_path) if model.sq_path else None
     if cfg.n_dims == 1:
         lo, hi = cfg.bounds[0]
         meetings = max(1, inner.meeting)
+        from .plots import member_style
+
         for i, name in enumerate(cfg.names):
-            ax.axvline(ideal[i, 0], color="tab:red" if majors[i] else "tab:blue", ls="--", lw=1,
-                       alpha=1.0 if present[i] else 0.3)
-            ax.annotate(name, (ideal[i, 0], meetings), textcoords="offset points", xytext=(3, 2),
-                        fontsize=8)
+            ax.axvline(ideal[i, 0], color=member_style(i)[0], ls="--", lw=1.2,
+                       alpha=1.0 if present[i] else 0.3, label=name)
         if path is not None:
-            ax.plot(path[:, 0], np.arange(len(path)), "-o", color="black", ms=3,
-                    label="status quo")
+            ax.plot(path[:, 0], np.arange(len(path)), "-o", color=OI["black"], ms=3,
+                    label="status quo after each meeting")
         ax.set_xlim(lo, hi)
         ax.set_ylim(-0.5, meetings + 0.8)
-        ax.set_xlabel(cfg.dimensions[0])
+        ax.set_xlabel(cfg.dimensions[0].replace("_", " "))
         ax.set_ylabel("meeting")
+        fig.legend(loc="outside right upper", fontsize=7, frameon=False)
     else:
-        ax.scatter(ideal[majors, xdim], ideal[majors, ydim], marker="s", color="tab:red",
-                   label="major power", zorder=3)
-        ax.scatter(ideal[~majors, xdim], ideal[~majors, ydim], marker="o", color="tab:blue",
-                   label="other member", zorder=3)
-        for i, name in enumerate(cfg.names):
-            ax.annotate(name, (ideal[i, xdim], ideal[i, ydim]), textcoords="offset points",
-                        xytext=(4, 3), fontsize=8, alpha=1.0 if present[i] else 0.4)
         if path is not None:
-            ax.plot(path[:, xdim], path[:, ydim], "-", color="0.4", lw=1, zorder=2)
-            ax.scatter(path[:1, xdim], path[:1, ydim], marker="x", color="0.4", zorder=4,
-                       label="initial status quo")
-            ax.scatter(path[-1:, xdim], path[-1:, ydim], marker="*", s=160, color="gold",
-                       edgecolor="black", zorder=5, label="status quo")
+            ax.plot(path[:, xdim], path[:, ydim], "-", color="#555555", lw=1, zorder=2,
+                    label="status quo's path")
+            ax.scatter(path[:1, xdim], path[:1, ydim], marker="s", s=40, facecolor="white",
+                       edgecolor=OI["black"], zorder=4, label="at the start")
+            ax.scatter(path[-1:, xdim], path[-1:, ydim], marker="*", s=140, color=OI["black"],
+                       zorder=5, label="status quo now")
+            fig.legend(loc="outside lower center", fontsize=7.5, frameon=False, ncols=3)
         ax.set_xlim(*cfg.bounds[xdim])
         ax.set_ylim(*cfg.bounds[ydim])
-        ax.set_xlabel(cfg.dimensions[xdim])
-        ax.set_ylabel(cfg.dimensions[ydim])
+        ax.set_xlabel(cfg.dimensions[xdim].replace("_", " "))
+        ax.set_ylabel(cfg.dimensions[ydim].replace("_", " "))
+        # last: the labels are placed in the final layout (legend and axis labels included)
+        sq = [] if path is None else [(p[xdim], p[ydim]) for p in (path[0], path[-1])]
+        _member_points(ax, cfg, ideal, present, xdim, ydim, avoid=sq)
     if path is None:
         ax.set_title("fresh status quo for every item", fontsize=9)
-    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7, frameon=False)
-    fig.tight_layout()
     return fig
 
 
@@ -349,18 +460,18 @@ def PolicySpace(model: DashboardModel):
     held = model.inner.meeting if model.inner is not None else -1
     deps = [model.uid, held, x, y, detailed]
 
-    def make() -> tuple[Figure | None, str, int]:
+    def make() -> tuple[Figure | None, str]:
         if model.error or model.inner is None:
-            return None, "", 80
+            return None, ""
         if detailed:
             fig, problem = _detailed_policy_figure(model, x, y)
             if fig is not None:
-                return fig, "", 55
-            return _policy_figure(model, x, y), problem, 80
-        return _policy_figure(model, x, y), "", 80
+                return fig, ""
+            return _policy_figure(model, x, y), problem
+        return _policy_figure(model, x, y), ""
 
-    fig, problem, dpi = solara.use_memo(make, deps)
-    with solara.Card("Policy space", style={"height": "100%", "overflow": "auto"}):
+    fig, problem = solara.use_memo(make, deps)
+    with solara.Card("Policy space"):
         if fig is None:
             solara.Text("No scenario loaded.")
             return
@@ -372,7 +483,7 @@ def PolicySpace(model: DashboardModel):
                         value=detailed, on_value=set_detailed)
         if problem:
             solara.Warning(f"Detailed picture unavailable: {problem}")
-        solara.FigureMatplotlib(fig, format="png", dpi=dpi, dependencies=deps)
+        _png_image(fig, "policy-picture", dpi=70 if detailed else 90)
 
 
 def _detailed_policy_figure(model: DashboardModel, x: int, y: int) -> tuple[Figure | None, str]:
@@ -394,19 +505,22 @@ def _detailed_policy_figure(model: DashboardModel, x: int, y: int) -> tuple[Figu
 
 
 def _curves_figure(model: DashboardModel) -> Figure:
-    fig = Figure(figsize=(5.0, 3.5), dpi=80)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure(figsize=(4.8, 3.0), dpi=90, layout="constrained")
+    FigureCanvasAgg(fig)
     ax = fig.subplots()
     m = model.meetings
     if len(m):
         items = m["items"].cumsum()
-        ax.plot(m["meeting"], m["adopted"].cumsum() / items, "-o", ms=3, color="tab:green",
-                label="adoption rate (cumulative)")
-        ax.plot(m["meeting"], m["deadlocked"].cumsum() / items, "-o", ms=3, color="tab:red",
-                label="deadlock rate (cumulative)")
-        ax.plot(m["meeting"], m["adopted"] / m["items"], ":", color="tab:green", alpha=0.6,
-                label="adopted share, this meeting")
+        ax.plot(m["meeting"], m["adopted"].cumsum() / items, "-o", ms=3, color=OI["blue"],
+                label="adoption rate, cumulative")
+        ax.plot(m["meeting"], m["deadlocked"].cumsum() / items, "-s", ms=3, color=OI["vermillion"],
+                label="deadlock rate, cumulative")
+        ax.plot(m["meeting"], m["adopted"] / m["items"], ":^", ms=3, color=OI["sky"],
+                label="adopted share of the meeting")
         ax.set_xlim(0.5, max(1.5, len(m) + 0.5))
-        ax.legend(loc="best", fontsize=7)
+        fig.legend(loc="outside lower center", fontsize=7.5, frameon=False, ncols=2)
     else:
         ax.text(0.5, 0.5, "no meeting held yet: press Step or Play", ha="center",
                 va="center", transform=ax.transAxes, fontsize=9)
@@ -414,7 +528,6 @@ def _curves_figure(model: DashboardModel) -> Figure:
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlabel("meeting")
     ax.set_ylabel("share of items")
-    fig.tight_layout()
     return fig
 
 
@@ -426,11 +539,11 @@ def Throughput(model: DashboardModel):
     update_counter.get()  # re-render after every step
     deps = [model.uid, model.inner.meeting if model.inner is not None else -1]
     fig = solara.use_memo(lambda: None if model.inner is None else _curves_figure(model), deps)
-    with solara.Card("Throughput and deadlock", style={"height": "100%", "overflow": "auto"}):
+    with solara.Card("Throughput and deadlock"):
         if model.error or fig is None:
             solara.Text("No scenario loaded.")
             return
-        solara.FigureMatplotlib(fig, format="png", dependencies=deps)
+        _png_image(fig, "curves-picture")
 
 
 @solara.component
@@ -439,7 +552,7 @@ def WhoBlocks(model: DashboardModel):
     from mesa.visualization.utils import update_counter
 
     update_counter.get()
-    with solara.Card("Who blocks", style={"height": "100%", "overflow": "auto"}):
+    with solara.Card("Who blocks"):
         if model.error or model.inner is None:
             solara.Text("No scenario loaded.")
             return
@@ -460,30 +573,244 @@ def WhoBlocks(model: DashboardModel):
             solara.v.Html(tag="tbody", children=body)])
 
 
-COMPONENTS = [(Readouts, 0), (PolicySpace, 0), (Throughput, 0), (WhoBlocks, 0)]
+# --------------------------------------------------------------------------- the current item
+
+
+def _item_figure(model: DashboardModel, view: ItemView, xdim: int, ydim: int) -> Figure:
+    """One item: the status quo it faced, its winset, the text tabled and who objected."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from .plots import winset_mask
+
+    cfg = model.config
+    fig = Figure(figsize=(4.8, 3.5), dpi=90, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    two = cfg.n_dims > 1
+    yd = ydim if two else xdim
+    if view.status_quo is not None and two:
+        live = replace(cfg, tolerance=view.tolerance)
+        X, Y, passes = winset_mask(live, view.ideal, view.status_quo, (xdim, ydim), 121, view.present)
+        if passes.any():
+            ax.contourf(X, Y, passes.astype(float), levels=[0.5, 1.5], colors=[OI["green"]],
+                        alpha=0.35)
+    if not two:
+        for i, name in enumerate(cfg.names):
+            ax.scatter([view.ideal[i, 0]], [i], color=OI["vermillion"] if name in view.objectors
+                       else OI["blue"], zorder=4)
+        ax.set_yticks(range(cfg.n_members), cfg.names)
+    handles = []
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    if view.status_quo is not None:
+        q = view.status_quo
+        ax.scatter([q[xdim]], [q[yd] if two else -0.8], marker="s", s=60, facecolor="white",
+                   edgecolor=OI["black"], linewidth=1.6, zorder=7)
+        handles.append(Line2D([], [], marker="s", mfc="white", mec=OI["black"], ls="none",
+                              label="status quo the item faced"))
+        if two:
+            handles.append(Patch(color=OI["green"], alpha=0.35, label="its winset (beats it)"))
+    t = view.text
+    ax.scatter([t[xdim]], [t[yd] if two else -0.8], marker="D", s=55, color=OI["orange"],
+               edgecolor=OI["black"], zorder=8)
+    handles.append(Line2D([], [], marker="D", color=OI["orange"], mec=OI["black"], ls="none",
+                          label="text tabled (last draft)"))
+    handles.append(Line2D([], [], marker="o", mfc="none", mec=OI["vermillion"], mew=2, ls="none",
+                          ms=10, label="objected at the last vote"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=7, frameon=False)
+    ax.set_xlim(*cfg.bounds[xdim])
+    if two:
+        ax.set_ylim(*cfg.bounds[ydim])
+        ax.set_ylabel(cfg.dimensions[ydim].replace("_", " "))
+    ax.set_xlabel(cfg.dimensions[xdim].replace("_", " "))
+    if two:  # last: labels placed in the final layout
+        marks = [(t[xdim], t[ydim])] + ([] if view.status_quo is None else
+                                        [(view.status_quo[xdim], view.status_quo[ydim])])
+        _member_points(ax, cfg, view.ideal, view.present, xdim, ydim, set(view.objectors), marks)
+    return fig
+
+
+@solara.component
+def CurrentItem(model: DashboardModel):
+    """Follow one agenda item at a time: step through the items of the meetings held."""
+    from mesa.visualization.utils import update_counter
+
+    update_counter.get()
+    n = len(model.items)
+    chosen, set_chosen = solara.use_state(-1)  # -1: the latest item
+    k = n - 1 if chosen < 0 or chosen >= n else chosen
+    dims = list(model.config.dimensions) if model.config else []
+    view = model.items[k] if n else None
+    deps = [model.uid, n, k]
+
+    def make():
+        if view is None or model.config is None:
+            return None
+        a, b = (0, 1) if len(dims) > 1 else (0, 0)
+        if len(dims) > 1 and view.issue_area:
+            touched = [dims.index(d) for d in view.issue_area.split("+") if d in dims]
+            if len(touched) >= 2:
+                a, b = touched[:2]
+            elif touched:
+                a = touched[0]
+                b = next(i for i in range(len(dims)) if i != a)
+        return _item_figure(model, view, a, b)
+
+    fig = solara.use_memo(make, deps)
+    with solara.Card("Current item"):
+        if view is None:
+            solara.Text("No item yet: press Step to hold a meeting.")
+            return
+        with solara.Row():
+            solara.Button("◀ previous item", disabled=k <= 0, on_click=lambda: set_chosen(k - 1))
+            solara.Button("next item ▶", disabled=k >= n - 1, on_click=lambda: set_chosen(k + 1))
+            solara.Button("latest", disabled=chosen < 0, on_click=lambda: set_chosen(-1))
+        _testid("item-position", f"Item {k + 1} of {n}: meeting {view.meeting}, item {view.item}",
+                strong=True)
+        _testid("item-outcome", f"Outcome: {view.outcome} | proposer: {view.proposer} | "
+                                f"issue area: {view.issue_area}")
+        _testid("item-objectors", "Objected: " + (", ".join(view.objectors) or "nobody"))
+        _png_image(fig, "item-picture")
+
+
+# --------------------------------------------------------------------------- the headline, live
+
+
+def run_block(config: Config, replications: int, seed: int, first: int) -> pd.DataFrame:
+    """Per-replication metrics of replications ``first ..``: the one call that runs the engine."""
+    from .engine import simulate
+    from .summary import per_run
+
+    return per_run(simulate(config, replications, seed, first=first, tables=False))
+
+
+HEADLINE_PAIR = ("sco_2001_2plus4.toml", "sco_2017_3plus5.toml")
+HEADLINE_STEP = 50
+
+
+class Headline:
+    """Two configurations on common random numbers, replications accumulating (one per session)."""
+
+    def __init__(self, a: str, b: str, seed: int = 0) -> None:
+        self.labels, self.seed = (a, b), seed
+        paths = bundled_scenarios()
+        self.configs = tuple(build_config(load_scenario(paths[x])) for x in (a, b))
+        self.runs: list[pd.DataFrame] = [pd.DataFrame(), pd.DataFrame()]
+
+    @property
+    def n(self) -> int:
+        """Replications so far (the same for both)."""
+        return len(self.runs[0])
+
+    def add(self, k: int = HEADLINE_STEP) -> None:
+        """Run replications n .. n + k - 1 of both configurations (the same random streams)."""
+        first = self.n
+        self.runs = [pd.concat([r, run_block(c, k, self.seed, first)])
+                     for r, c in zip(self.runs, self.configs)]
+
+    def numbers(self, metric: str) -> dict[str, tuple[float, float, float]]:
+        """Each configuration's mean and 95% CI, and the paired difference b - a."""
+        from .intervals import mean_ci, paired_ci
+
+        a, b = (r[metric].to_numpy(float) for r in self.runs)
+        return {"a": mean_ci(a), "b": mean_ci(b), "diff": paired_ci(b, a)}
+
+
+def _headline_figure(h: Headline) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure(figsize=(4.8, 2.9), dpi=90, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, 2)
+    for ax, metric, title in zip(axes, ("deadlock_rate", "throughput"),
+                                 ("deadlock rate", "throughput (texts / meeting)")):
+        nums = h.numbers(metric)
+        for j, (key, c, mk) in enumerate((("a", OI["blue"], "o"), ("b", OI["vermillion"], "s"))):
+            m, lo, hi = nums[key]
+            ax.errorbar([j], [m], yerr=[[m - lo], [hi - m]], fmt=mk, color=c, capsize=5, ms=7)
+        ax.set_xticks([0, 1], ["A", "B"], fontsize=8)
+        ax.set_xlim(-0.6, 1.6)
+        ax.set_title(title, fontsize=9)
+        d, dlo, dhi = nums["diff"]
+        ax.set_xlabel(f"B − A: {d:+.3f}\n[{dlo:+.3f}, {dhi:+.3f}]", fontsize=8)
+    fig.suptitle(f"A: {h.labels[0].removesuffix('.toml')}, B: {h.labels[1].removesuffix('.toml')}; "
+                 f"{h.n} replications each (95% CI)", fontsize=8)
+    return fig
+
+
+@solara.component
+def HeadlineView():
+    """Did enlargement make the SCO deadlock more often? Answered live, replications accumulating."""
+    bundled = solara.use_memo(bundled_scenarios, [])
+    options = [k for k in bundled if not k.startswith("teaching/")]
+    a0, b0 = (x if x in bundled else options[0] for x in HEADLINE_PAIR)
+    pair, set_pair = solara.use_state((a0, b0))
+    version, set_version = solara.use_state(0)
+    state = solara.use_memo(lambda: Headline(*pair), [pair])
+
+    def more() -> None:
+        state.add()
+        set_version(version + 1)
+
+    fig = solara.use_memo(lambda: _headline_figure(state) if state.n else None, [pair, version])
+    with solara.Card("The headline: two configurations side by side"):
+        with solara.Row():
+            solara.Select("Configuration A", value=pair[0], values=options,
+                          on_value=lambda v: set_pair((v, pair[1])))
+            solara.Select("Configuration B", value=pair[1], values=options,
+                          on_value=lambda v: set_pair((pair[0], v)))
+        solara.Button(f"Add {HEADLINE_STEP} replications", on_click=more,
+                      attributes={"data-testid": "headline-add"})
+        _testid("headline-n", f"Replications: {state.n} of each (replication k of both uses "
+                              "random stream k: common random numbers)", strong=True)
+        if not state.n:
+            solara.Text("Press the button to run the first replications.")
+            return
+        for metric, name in (("deadlock_rate", "Deadlock rate"), ("throughput", "Throughput")):
+            nums = state.numbers(metric)
+            key = metric.split("_")[0]
+            for side, label in (("a", pair[0]), ("b", pair[1])):
+                m, lo, hi = nums[side]
+                _testid(f"headline-{side}-{key}", f"{name}, {label}: {m:.3f} [{lo:.3f}, {hi:.3f}]")
+            d, lo, hi = nums["diff"]
+            _testid(f"headline-diff-{key}", f"{name}, B − A (paired): {d:+.3f} [{lo:+.3f}, {hi:+.3f}]",
+                    strong=True)
+        _png_image(fig, "headline-picture")
 
 
 # --------------------------------------------------------------------------- the page
 
 
-def model_params(choice: ScenarioChoice) -> dict[str, Any]:
-    """SolaraViz's model parameters: the session's scenario choice and the controls.
+@solara.component
+def Controls(settings: Settings):
+    """The model parameters, each slider showing its value; they take effect at Reset."""
+    with solara.Card("Settings"):
+        solara.Text("They take effect at Reset (SolaraViz's own parameter card below stays empty).")
+        values = solara.use_reactive(dict(settings.values))
+        for key, spec in CONTROLS.items():
+            def change(v, key=key) -> None:
+                settings.values[key] = v
+                values.set({**values.value, key: v})
 
-    Every control's default reproduces the scenario, whichever scenario is chosen later.
+            value = values.value[key]
+            if spec["type"] == "Select":
+                solara.Select(spec["label"], value=value, values=spec["values"], on_value=change)
+                continue
+            slider = solara.SliderFloat if spec["type"] == "SliderFloat" else solara.SliderInt
+            slider(spec["label"], value=value, min=spec["min"], max=spec["max"], step=spec["step"],
+                   on_value=change)
+            shown = f"{value:.2f}" if spec["type"] == "SliderFloat" else str(value)
+            _testid(f"value-{key}", f"{spec['label']}: {shown}")
+
+
+def model_params(choice: ScenarioChoice, settings: Settings | None = None) -> dict[str, Any]:
+    """SolaraViz's model parameters: the session's scenario choice and the sidebar's settings.
+
+    Both are fixed objects the page mutates, so Reset builds what is on screen; every control's
+    default reproduces the scenario, whichever scenario is chosen later.
     """
-    return {
-        "choice": choice,
-        "rule": {"type": "Select", "value": AS_IN_SCENARIO, "values": [AS_IN_SCENARIO, *RULES],
-                 "label": "Decision rule"},
-        "extra_tolerance": {"type": "SliderFloat", "value": 0.0, "min": 0.0, "max": 0.5,
-                            "step": 0.01, "label": "Tolerance added to every member"},
-        "max_rounds": {"type": "SliderInt", "value": -1, "min": -1, "max": 10, "step": 1,
-                       "label": "Rounds (-1: as in scenario)"},
-        "rivalry_scale": {"type": "SliderFloat", "value": 1.0, "min": 0.0, "max": 5.0,
-                          "step": 0.1, "label": "Rivalry intensity (x scenario's)"},
-        "seed": {"type": "SliderInt", "value": 0, "min": 0, "max": 99, "step": 1,
-                 "label": "Seed"},
-    }
+    return {"choice": choice, "settings": settings if settings is not None else Settings()}
 
 
 def initial_choice() -> ScenarioChoice:
@@ -526,7 +853,8 @@ def Page():
     model = solara.use_reactive(solara.use_memo(lambda: DashboardModel(choice=choice), []))
     label = solara.use_reactive(choice.label)
     message = solara.use_reactive(model.value.error)  # one line about the last load attempt
-    params = solara.use_memo(lambda: model_params(choice), [])
+    settings = solara.use_memo(Settings, [])
+    params = solara.use_memo(lambda: model_params(choice, settings), [])
 
     def accept(new: ScenarioChoice) -> None:
         try:
@@ -580,10 +908,26 @@ def Page():
                 solara.Error(message.value, attributes={"data-testid": "scenario-error"})
             solara.Text("A new scenario loads at once; the model parameters below take effect "
                         "at Reset.")
+        Controls(settings)
 
     cfg = model.value.config
     title = f"SCO consensus: {cfg.name}" if cfg is not None else "SCO consensus"
-    SolaraViz(model, components=COMPONENTS, model_params=params, name=title, play_interval=300)
+
+    # SolaraViz gives the controls (Reset, Step, Play); the page lays out its own cards, whose
+    # pictures scale with their width (SolaraViz's fixed-height grid cut them off, and added
+    # a tab bar for one page).
+    SolaraViz(model, components=[], model_params=params, name=title, play_interval=300)
+    current = model.value
+    with solara.Column(style={"padding": "4px 8px"}):
+        with solara.Columns([1, 1]):
+            Readouts(current)
+            Throughput(current)
+        with solara.Columns([1, 1]):
+            PolicySpace(current)
+            CurrentItem(current)
+        with solara.Columns([1, 1]):
+            WhoBlocks(current)
+            HeadlineView()
 
 
 page = Page

@@ -42,16 +42,19 @@ try:  # a Ctrl-C while the libraries load (the first second) ends quietly, not i
     import click
     import pandas as pd
     from rich.console import Console
+    from rich.measure import Measurement
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from rich.table import Table
     from rich.text import Text
 
     from . import __version__, catalogue
+    from . import vocabulary as vocab
     from .config import Config, build_config
     from .engine import RunResults
     from .engine import simulate as simulate_runs
     from .errors import InputError, Problem, printable
     from .experiment import MAX_CHUNK, MAX_REPLICATIONS, MAX_SEED
+    from .intervals import fmt_ci
     from .output import (
         check_out_dir,
         manifest,
@@ -70,7 +73,7 @@ except KeyboardInterrupt:  # pragma: no cover - timing-dependent; tested by a su
     raise SystemExit(130) from None
 
 # markup=False: names and paths are printed literally ("[/bold]" in a member's name is a name)
-out_console = Console(width=max(100, Console().width), markup=False)
+out_console = Console(markup=False)  # as wide as the terminal (COLUMNS when not a terminal, else 80)
 err_console = Console(stderr=True, markup=False)
 
 #: ``run`` and ``compare`` keep one run-level row per replication in memory (at most this many
@@ -170,30 +173,57 @@ def simulate(config: Config, replications: int, seed: int, show: bool | None,
                              tables=tables)
 
 
-def fmt_ci(value: float, ci: list[float], digits: int = 3) -> str:
-    """``0.123 [0.110, 0.136]``."""
-    return f"{value:.{digits}f} [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
+def table_width(table: Table) -> int:
+    """The width a table takes when nothing is wrapped."""
+    return Measurement.get(out_console, out_console.options.update(max_width=10_000), table).maximum
 
 
-METRIC_LABELS = {
-    "throughput": "throughput (texts / meeting)",
-    "deadlock_rate": "deadlock rate (no text)",
-    "consensus_rate": "consensus rate",
-    "subset_rate": "subset-text rate",
-    "mean_rounds": "consultation rounds / item",
-    "null_draft_rate": "no-draft rate",
-}
+def fit_to_width(build, items: list, width: int | None = None) -> list[Table]:
+    """Tables of as many consecutive ``items`` each as fit the console's width (at least one).
+
+    ``build(items)`` makes one table; a table too wide for the terminal is split into several
+    rather than cut ("negotiati…") or wrapped mid-word.
+    """
+    width = out_console.width if width is None else width
+    tables, start = [], 0
+    while start < len(items):
+        n = len(items) - start
+        while n > 1 and table_width(build(items[start:start + n])) > width:
+            n -= 1
+        tables.append(build(items[start:start + n]))
+        start += n
+    return tables
 
 
-def visible_metrics(summaries: list[dict]) -> dict[str, str]:
+def print_tables(tables: list[Table]) -> None:
+    """Print tables one after the other; a title repeated by the parts of a split table once.
+
+    Titles are printed as lines of their own, wrapped at the terminal's width rather than at the
+    (possibly narrow) table's.
+    """
+    last = None
+    for t in tables:
+        title, t.title = t.title, None
+        if title and title != last:
+            out_console.print(title, style="italic")
+        elif title:
+            out_console.print("(continued)", style="italic")
+        last = title
+        out_console.print(t)
+
+
+def header_column(t: Table, header: str, **kw) -> None:
+    """Add a column whose header wraps at words, never inside one."""
+    longest = max((len(w) for w in header.split()), default=1)
+    if "max_width" in kw:
+        kw["max_width"] = max(kw["max_width"], longest)
+    t.add_column(header, min_width=longest, overflow="fold", **kw)
+
+
+def visible_metrics(summaries: list[dict]) -> list[str]:
     """The metric rows worth showing: mechanisms nobody used are left out of the table."""
-    keys = dict(METRIC_LABELS)
-    for key in ("subset_rate", "null_draft_rate"):
-        if all(s["metrics"][key] == 0 for s in summaries):
-            keys.pop(key)
-    if any(s["metrics"]["side_payment_rate"] > 0 for s in summaries):
-        keys["side_payment_rate"] = "side payments / item"
-    return keys
+    return [k for k in vocab.TABLE_RATES
+            if not vocab.metric(k).optional or any(s["metrics"].get(k, 0) for s in summaries)]
 
 
 def metrics_table(summaries: list[dict]) -> Table:
@@ -201,10 +231,10 @@ def metrics_table(summaries: list[dict]) -> Table:
     s = summaries[0]
     t = Table(title="Decisions (means over replications, 95% CI)", title_justify="left")
     t.add_column("metric")
-    t.add_column(s["scenario"], justify="right")
+    t.add_column(s["scenario"], justify="right", overflow="fold")
     t.add_row("items / run", f"{s['metrics']['items']:.0f}")
-    for key, label in visible_metrics(summaries).items():
-        t.add_row(label, fmt_ci(s["metrics"][key], s["metrics"][f"{key}_ci95"]))
+    for key in visible_metrics(summaries):
+        t.add_row(vocab.label(key), fmt_ci(s["metrics"][key], s["metrics"][f"{key}_ci95"]))
     return t
 
 
@@ -212,62 +242,96 @@ def periods_table(summary: dict) -> Table | None:
     """Before / after each accession, when the scenario has members joining during the run."""
     if not summary.get("periods"):
         return None
-    t = Table(title="By period (accessions during the run)", title_justify="left")
-    for col in ("meetings", "joined", "members", "throughput", "deadlock rate"):
-        t.add_column(col, justify="right" if col not in ("joined",) else "left")
+    t = Table(title="By period (accessions during the run; members: how many sit)",
+              title_justify="left")
+    t.add_column("meetings", justify="right")
+    header_column(t, "joined (members)", max_width=20)
+    t.add_column(vocab.label("throughput"), justify="right")
+    t.add_column(vocab.label("deadlock_rate"), justify="right")
     for p in summary["periods"]:
-        t.add_row(f"{p['first_meeting']}–{p['last_meeting']}", ", ".join(p["joined"]) or "—",
-                  str(p["members_present"]), fmt_ci(p["throughput"], p["throughput_ci95"]),
+        t.add_row(f"{p['first_meeting']}–{p['last_meeting']}",
+                  f"{', '.join(p['joined']) or '—'} ({p['members_present']})",
+                  fmt_ci(p["throughput"], p["throughput_ci95"]),
                   fmt_ci(p["deadlock_rate"], p["deadlock_rate_ci95"]))
     return t
 
 
-def comparison_tables(summary: dict) -> tuple[Table, Table]:
-    """Several scenarios: one row each, then one row per paired difference with the baseline."""
-    levels = Table(title="Decisions (means over replications, 95% CI)", title_justify="left")
-    diffs = Table(title=f"Difference from {summary['scenarios'][0]['scenario']} "
-                  "(paired, common random numbers, 95% CI)", title_justify="left")
+def comparison_tables(summary: dict) -> list[Table]:
+    """Several scenarios: metrics as rows, one column per scenario (split to fit the terminal),
+    then the paired differences from the first scenario laid out the same way.
+    """
     shown = visible_metrics(summary["scenarios"])
-    for t in (levels, diffs):
-        t.add_column("scenario", max_width=28)
-        for label in shown.values():
-            t.add_column(label, justify="right", max_width=16)
-    for s in summary["scenarios"]:
-        levels.add_row(s["scenario"], *[
-            f"{s['metrics'][k]:.3f}\n[{s['metrics'][k + '_ci95'][0]:.3f}, {s['metrics'][k + '_ci95'][1]:.3f}]"
-            for k in shown])
-    for d in summary["differences"]:
-        diffs.add_row(d["scenario"], *[
-            f"{d[k]:+.3f}\n[{d[k + '_ci95'][0]:+.3f}, {d[k + '_ci95'][1]:+.3f}]" for k in shown])
-    return levels, diffs
+    base = summary["scenarios"][0]["scenario"]
+
+    def levels(scen: list[dict]) -> Table:
+        t = Table(title="Decisions (means over replications, 95% CI)", title_justify="left")
+        header_column(t, "metric", max_width=16)
+        for s in scen:
+            header_column(t, s["scenario"], justify="right", max_width=20)
+        for k in shown:
+            t.add_row(vocab.label(k), *[fmt_ci(s["metrics"][k], s["metrics"][k + "_ci95"]) for s in scen])
+        return t
+
+    def diffs(ds: list[dict]) -> Table:
+        t = Table(title=f"Difference from {base} (paired, common random numbers, 95% CI)",
+                  title_justify="left")
+        header_column(t, "metric", max_width=16)
+        for d in ds:
+            header_column(t, f"{d['scenario']} − {base}", justify="right", max_width=24)
+        for k in shown:
+            t.add_row(vocab.label(k), *[fmt_ci(d[k], d[k + "_ci95"], signed=True) for d in ds])
+        return t
+
+    return (fit_to_width(levels, list(summary["scenarios"]))
+            + fit_to_width(diffs, list(summary["differences"])))
 
 
-def members_table(summaries: list[dict]) -> Table:
+def members_tables(summaries: list[dict]) -> list[Table]:
     """Who objected how often: objection and sole-veto rates per agenda item, by scenario."""
-    t = Table(title="Objections per agenda item: objects / sole veto\n(at the last vote taken; sole "
-              "veto = the only objector on an item without a consensus text)", title_justify="left")
-    t.add_column("member")
+    title = ("Objections per agenda item: objects / sole veto\n(at the last vote taken; sole "
+             "veto = the only objector on an item without a consensus text)")
     names: list[str] = []
     for s in summaries:
         names += [n for n in s["members"] if n not in names]
     if len(summaries) == 1:
         members = summaries[0]["members"]
-        t.add_column("objections per item (95% CI)", justify="right")
-        t.add_column("sole vetoes per item (95% CI)", justify="right")
+        t = Table(title=title, title_justify="left")
+        t.add_column("member")
+        header_column(t, f"{vocab.label('objection_rate')} (95% CI)", justify="right")
+        header_column(t, f"{vocab.label('sole_veto_rate')} (95% CI)", justify="right")
         for name in names:
             m = members[name]
             t.add_row(name, fmt_ci(m["objection_rate"], m["objection_rate_ci95"]),
                       fmt_ci(m["sole_veto_rate"], m["sole_veto_rate_ci95"]))
+        return [t]
+
+    def build(scen: list[dict]) -> Table:
+        t = Table(title=title, title_justify="left")
+        t.add_column("member")
+        for s in scen:
+            header_column(t, s["scenario"], justify="right", max_width=18)
+        for name in names:
+            cells = []
+            for s in scen:
+                m = s["members"].get(name)
+                cells.append("—" if m is None else f"{m['objection_rate']:.3f} / {m['sole_veto_rate']:.3f}")
+            t.add_row(name, *cells)
         return t
-    for s in summaries:
-        t.add_column(s["scenario"], justify="right", max_width=18)
-    for name in names:
-        cells = []
-        for s in summaries:
-            m = s["members"].get(name)
-            cells.append("—" if m is None else f"{m['objection_rate']:.3f} / {m['sole_veto_rate']:.3f}")
-        t.add_row(name, *cells)
-    return t
+
+    return fit_to_width(build, list(summaries))
+
+
+def print_summary(summary: dict) -> None:
+    """The tables of a run's or a comparison's summary (``summary.json``)."""
+    if "scenarios" in summary:
+        print_tables(comparison_tables(summary))
+        print_tables(members_tables(summary["scenarios"]))
+        return
+    print_tables([metrics_table([summary])])
+    by_period = periods_table(summary)
+    if by_period is not None:
+        print_tables([by_period])
+    print_tables(members_tables([summary]))
 
 
 def invoked_args() -> list[str] | None:
@@ -342,14 +406,10 @@ def run_cmd(scenario: str, replications: int, seed: int, meetings: int | None, o
     out_console.print(Text.assemble((config.name, "bold"), (
         f" — {replications} replications × {config.meetings} meetings × "
         f"{config.items_per_meeting} items, rule {config.rule}, seed {seed}, {engine} engine")))
-    out_console.print(metrics_table([summary]))
-    by_period = periods_table(summary)
-    if by_period is not None:
-        out_console.print(by_period)
-    out_console.print(members_table([summary]))
+    print_summary(summary)
     if out is not None:
         written = ", ".join(f"{k}.parquet" for k in tables_for([results]))
-        out_console.print(f"wrote {out}/ ({written}, summary.json, manifest.json)")
+        out_console.print(f"wrote {out}/ ({written}, summary.json, manifest.json)", soft_wrap=True)
 
 
 @cli.command("compare")
@@ -375,9 +435,7 @@ def compare_cmd(scenarios: tuple[str, ...], replications: int, seed: int, meetin
         return
     out_console.print(f"{len(scenarios)} scenarios, {replications} replications each, seed {seed}, "
                       "common random numbers")
-    for table in comparison_tables(summary):
-        out_console.print(table)
-    out_console.print(members_table(summary["scenarios"]))
+    print_summary(summary)
 
 
 @cli.command("winset")
@@ -414,7 +472,7 @@ def winset_cmd(scenario: str, samples: int, seed: int, as_json: bool) -> None:
         t.add_column("share of its range", justify="right")
         for name, share in by_dim.items():
             t.add_row(name, f"{share:.4f}")
-        out_console.print(t)
+        print_tables([t])
 
 
 # --------------------------------------------------------------------------- sweeps
@@ -425,44 +483,84 @@ def default_out(target: str) -> Path:
     return Path("results") / Path(target).stem
 
 
-def points_table(summary: pd.DataFrame, params: list[str], metrics: tuple[str, ...]) -> Table:
-    """Per design point: parameters, then each metric's mean and 95% CI."""
-    t = Table(title="Per design point (means over replications, 95% CI)", title_justify="left")
-    t.add_column("point", justify="right")
+def plus_minus(value: float, low: float, high: float, digits: int = 3) -> str:
+    """``0.123±0.006``: a mean with the half-width of its (symmetric) interval."""
+    if pd.isna(value):
+        return "—"
+    return f"{value:.{digits}f}±{max(high - value, value - low):.{digits}f}"
+
+
+def points_tables(summary: pd.DataFrame, params: list[str],
+                  metrics: tuple[str, ...]) -> tuple[list[Table], str]:
+    """Per design point: parameters (human labels), then each metric's mean ± 95% half-width.
+
+    Split into several tables of metrics when they do not fit the terminal; when even one
+    metric does not fit, the parameters are headed P1, P2, ... Returns the tables and the legend
+    to print after them (labels, codes and the dotted paths for ``--set``).
+    """
     several = summary["scenario"].nunique() > 1
-    if several:
-        t.add_column("scenario", max_width=24)
-    for p in params:
-        t.add_column(p, justify="right", max_width=24, overflow="fold")
-    t.add_column("runs", justify="right")
-    for m in metrics:
-        t.add_column(m.replace("_", " "), justify="right")
-    for row in summary.to_dict(orient="records"):
-        cells = [str(row["point"])] + ([str(row["scenario"])] if several else [])
-        cells += [f"{row[p]:.4g}" if isinstance(row[p], float) else str(row[p]) for p in params]
-        cells.append(str(row["replications"]))
-        cells += [fmt_ci(row[m], [row[f"{m}_ci_low"], row[f"{m}_ci_high"]]) for m in metrics]
-        t.add_row(*cells)
-    return t
+    rows = summary.to_dict(orient="records")
+
+    def build(ms: list[str], codes: bool) -> Table:
+        t = Table(title="Per design point (means over replications ± half-width of the 95% CI)",
+                  title_justify="left")
+        t.add_column("point", justify="right")
+        if several:
+            header_column(t, "scenario", max_width=16)
+        for k, p in enumerate(params, start=1):
+            header_column(t, f"P{k}" if codes else vocab.parameter_label(p), justify="right",
+                          max_width=14)
+        t.add_column("runs", justify="right")
+        for m in ms:
+            header_column(t, vocab.label(m), justify="right", max_width=12)
+        for row in rows:
+            cells = [str(row["point"])] + ([str(row["scenario"])] if several else [])
+            cells += [f"{row[p]:.4g}" if isinstance(row[p], float) else str(row[p]) for p in params]
+            cells.append(str(row["replications"]))
+            cells += [plus_minus(row[m], row[f"{m}_ci_low"], row[f"{m}_ci_high"]) for m in ms]
+            t.add_row(*cells)
+        return t
+
+    tables = fit_to_width(lambda ms: build(ms, False), list(metrics))
+    codes = any(table_width(t) > out_console.width for t in tables)
+    if codes:
+        tables = fit_to_width(lambda ms: build(ms, True), list(metrics))
+    return tables, parameter_legend(params, codes)
 
 
-def attribution_table(frame: pd.DataFrame) -> Table:
-    """Which accession added how much: paired differences along each chain of scenarios."""
-    t = Table(title="Attribution along each chain (paired by replication, 95% CI)", title_justify="left")
-    for col in ("chain", "step", "added", "removed", "from → to", "difference"):
-        t.add_column(col, justify="right" if col == "difference" else "left")
-    for row in frame.to_dict(orient="records"):
-        added = row.get("added")
-        removed = row.get("removed")
-        t.add_row(str(row.get("chain", "")), str(row.get("step", "")),
-                  ", ".join(added) if isinstance(added, (list, tuple)) else str(added or "—"),
-                  ", ".join(removed) if isinstance(removed, (list, tuple)) else str(removed or "—"),
-                  f"{row['from_mean']:.3f} → {row['to_mean']:.3f}",
-                  f"{row['difference']:+.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]")
-    return t
+def parameter_legend(params: list[str], codes: bool = False) -> str:
+    """``parameters: India's tolerance = members.India.tolerance; ...`` (for --set and files)."""
+    if not params:
+        return ""
+    return "parameters: " + "; ".join(
+        (f"P{k} " if codes else "") + f"{vocab.parameter_label(p)} = {p}"
+        for k, p in enumerate(params, start=1))
 
 
-SWEEP_METRICS = ("throughput", "deadlock_rate", "consensus_rate", "subset_rate")
+def _names(value) -> str:
+    return ", ".join(value) if isinstance(value, (list, tuple)) else str(value or "")
+
+
+def attribution_tables(frame: pd.DataFrame) -> list[Table]:
+    """Which accession added how much: one table per chain, one row per step (paired differences)."""
+    tables = []
+    for chain, part in frame.groupby("chain", sort=False):
+        metric = str(part["metric"].iloc[0]) if "metric" in part.columns else "deadlock_rate"
+        t = Table(title=f"Attribution, chain {chain!r}: change in {vocab.label(metric)} "
+                  "(paired by replication, 95% CI)", title_justify="left")
+        header_column(t, "step", max_width=26)
+        header_column(t, "members", max_width=18)
+        t.add_column("from → to", justify="right", no_wrap=True)
+        t.add_column("difference", justify="right", no_wrap=True)
+        for row in part.to_dict(orient="records"):
+            change = " ".join(x for x in (f"+{_names(row.get('added'))}" if _names(row.get("added")) else "",
+                                          f"−{_names(row.get('removed'))}" if _names(row.get("removed")) else "")
+                              if x) or "—"
+            t.add_row(f"{row['step']}. {row['from']} → {row['to']}", change,
+                      f"{row['from_mean']:.3f} → {row['to_mean']:.3f}",
+                      fmt_ci(row["difference"], [row["ci_low"], row["ci_high"]], signed=True))
+        tables.append(t)
+    return tables
 
 
 def on_disk(out: Path) -> str:
@@ -487,8 +585,7 @@ def summarize_folder(out: Path, show_attribution: bool = True) -> dict:
     from .store import ResultStore
     from .sweep import summarize_results
 
-    metrics = SWEEP_METRICS + ("adoption_rate", "mean_rounds")
-    summary = summarize_results(out, metrics=metrics)
+    summary = summarize_results(out, metrics=vocab.SWEEP_SUMMARY)
     store = ResultStore(out)
     manifest = store.read_manifest() or {}
     params = list(manifest.get("parameters") or [])
@@ -501,11 +598,14 @@ def summarize_folder(out: Path, show_attribution: bool = True) -> dict:
         attr = attribution(store.read_runs(), exp)
         files["attribution.csv"] = lambda p: attr.to_csv(p, index=False)
     write_atomically(out, files)
-    out_console.print(points_table(summary, params, SWEEP_METRICS))
+    tables, legend = points_tables(summary, params, vocab.SWEEP_TABLE)
+    print_tables(tables)
+    if legend:
+        out_console.print(legend)
     if attr is not None and len(attr):
-        out_console.print(attribution_table(attr))
+        print_tables(attribution_tables(attr))
     out_console.print(f"wrote {out}/summary.csv, summary.parquet"
-                      + (", attribution.csv" if attr is not None else ""))
+                      + (", attribution.csv" if attr is not None else ""), soft_wrap=True)
     return {"summary": summary, "attribution": attr}
 
 
@@ -542,6 +642,9 @@ def sweep_cmd(target: str, sets: tuple[str, ...], replications: int | None, seed
     from .experiment import check, load_sweep
     from .sweep import parse_shard, run_sweep
 
+    if scheduler is not None and workers is not None:
+        raise InputError([Problem("sweep", "--workers", "cannot be used with --scheduler (the Dask "
+                                  "cluster decides how many workers run); drop one of them")])
     exp = load_sweep(catalogue.resolve(target), list(sets), replications, seed, meetings, engine, chunk)
     check(exp)
     shard_spec = parse_shard(shard) if shard is not None else None
@@ -573,8 +676,50 @@ def sweep_cmd(target: str, sets: tuple[str, ...], replications: int | None, seed
 @cli.command("summarize")
 @click.argument("results", type=click.Path(path_type=Path))
 def summarize_cmd(results: Path) -> None:
-    """Per-point means with 95% CIs of a sweep folder (printed, and written beside it)."""
-    summarize_folder(results)
+    """Means with 95% CIs of a results folder: per design point for a sweep (printed and written
+    beside it), the summary tables of a run or compare folder (printed; summary.json has them).
+    """
+    from .results import load_results
+
+    res = load_results(results)
+    if res.is_sweep:
+        summarize_folder(results)
+        return
+    out_console.print(Text.assemble((res.title, "bold"), (
+        f" — {res.layout} folder, {res.replications} replications, seed {res.seed} "
+        f"(read from {results}/summary.json)")))
+    print_summary(res.summary_data)
+    out_console.print(f"nothing written: {results}/summary.json already holds these numbers")
+
+
+SENSITIVITY_COLUMNS = {"S1": "S1 (first order)", "ST": "ST (total)", "mu_star": "μ* (mean |effect|)",
+                       "sigma": "σ (spread)", "mu": "μ (mean effect)"}
+
+
+def sensitivity_tables(indices: pd.DataFrame, metric: str) -> list[Table]:
+    """Indices per parameter (human labels), each with its 95% bootstrap half-width."""
+    several = "scenario" in indices.columns and indices["scenario"].nunique() > 1
+    cols = [c for c in SENSITIVITY_COLUMNS if c in indices.columns]
+    rows = indices.to_dict(orient="records")
+
+    def build(cs: list[str]) -> Table:
+        t = Table(title=f"Sensitivity of the {vocab.label(metric)} (± 95% bootstrap half-width)",
+                  title_justify="left")
+        if several:
+            header_column(t, "scenario", max_width=16)
+        header_column(t, "parameter", max_width=30)
+        for c in cs:
+            header_column(t, SENSITIVITY_COLUMNS[c], justify="right", max_width=12)
+        for r in rows:
+            cells = [str(r["scenario"])] if several else []
+            cells.append(vocab.parameter_label(str(r["parameter"])))
+            for c in cs:
+                conf = r.get(f"{c}_conf")
+                cells.append(f"{r[c]:.3f}" if conf is None or pd.isna(conf) else f"{r[c]:.3f}±{conf:.3f}")
+            t.add_row(*cells)
+        return t
+
+    return fit_to_width(build, cols)
 
 
 @cli.command("sensitivity")
@@ -584,26 +729,36 @@ def summarize_cmd(results: Path) -> None:
 def sensitivity_cmd(results: Path, metric: str, as_json: bool) -> None:
     """Sobol or Morris sensitivity indices of a sweep run with that design (via SALib)."""
     from .experiment import from_description
+    from .plots import sensitivity_warnings
+    from .results import load_results
     from .sensitivity import analyze
-    from .store import ResultStore
 
-    store = ResultStore(results)
-    manifest = store.read_manifest()
-    if manifest is None or not isinstance(manifest.get("experiment"), dict):
-        raise InputError([Problem(str(results), "RESULTS", "is not a sweep results folder (no manifest.json)")])
-    exp = from_description(manifest["experiment"])
-    indices = analyze(exp, store.read_runs(), metric=metric)
+    res = load_results(results)
+    if not res.is_sweep:
+        raise InputError([Problem(str(results), "RESULTS", f"is a {res.layout} folder (written by "
+                                  f"`sco-sim {res.layout}`); sensitivity indices need a sweep with a "
+                                  "sobol or morris design: sco-sim sweep EXPERIMENT.toml --out DIR")])
+    if res.design not in ("sobol", "morris"):
+        raise InputError([Problem(str(results), "design.type", f"this sweep has a {res.design!r} "
+                                  "design; sensitivity indices need [design] type = \"sobol\" or "
+                                  "\"morris\"")])
+    exp = from_description(res.manifest["experiment"])
+    indices = analyze(exp, res.runs, metric=metric)
     write_atomically(results, {f"sensitivity_{metric}.csv": lambda p: indices.to_csv(p, index=False)})
+    warnings = sensitivity_warnings(indices)
+    for w in warnings:
+        click.echo(f"sco-sim: warning: {w}", err=True)
     if as_json:
-        stdout_json({"metric": metric, "indices": indices.to_dict(orient="records")})
+        stdout_json({"metric": metric, "indices": indices.to_dict(orient="records"),
+                     "warnings": warnings})
         return
-    t = Table(title=f"Sensitivity of {metric}", title_justify="left")
-    for col in indices.columns:
-        t.add_column(col, justify="left" if indices[col].dtype == object else "right")
-    for row in indices.to_dict(orient="records"):
-        t.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row.values()])
-    out_console.print(t)
-    out_console.print(f"wrote {results}/sensitivity_{metric}.csv")
+    print_tables(sensitivity_tables(indices, metric))
+    params = list(dict.fromkeys(indices["parameter"].astype(str)))
+    out_console.print(parameter_legend(params))
+    if {"points", "replications"} <= set(indices.columns) and len(indices):
+        out_console.print(f"{int(indices['points'].iloc[0])} design points × "
+                          f"{int(indices['replications'].iloc[0])} replications")
+    out_console.print(f"wrote {results}/sensitivity_{metric}.csv", soft_wrap=True)
 
 
 @cli.command("rules")
@@ -634,14 +789,19 @@ def rules_cmd(scenario: str, as_json: bool) -> None:
     act.add_column("share of the 2^N yes/no profiles that pass", justify="right")
     for label, row in zip(labels, rows):
         act.add_row(label, f"{row['coleman']:.4g}")
-    out_console.print(act)
-    power = Table(title="Normalised Banzhaf power (each rule's column sums to 1)", title_justify="left")
-    power.add_column("member")
-    for label in labels:
-        power.add_column(label, justify="right", max_width=14)
-    for m in [c for c in table.columns if c not in ("label", "coleman")]:
-        power.add_row(m, *[f"{row[m]:.3f}" for row in rows])
-    out_console.print(power)
+    print_tables([act])
+    members = [c for c in table.columns if c not in ("label", "coleman")]
+
+    def power(ks: list[int]) -> Table:
+        t = Table(title="Normalised Banzhaf power (each rule's column sums to 1)", title_justify="left")
+        t.add_column("member")
+        for k in ks:
+            header_column(t, labels[k], justify="right", max_width=14)
+        for m in members:
+            t.add_row(m, *[f"{rows[k][m]:.3f}" for k in ks])
+        return t
+
+    print_tables(fit_to_width(power, list(range(len(rows)))))
     out_console.print("* the scenario's own rule")
 
 
@@ -652,12 +812,14 @@ def rules_cmd(scenario: str, as_json: bool) -> None:
 @click.option("--format", "fmt", default="png", show_default=True, help="png, svg or pdf.")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Folder for the figures (default RESULTS/figures).")
-def plot_cmd(results: Path, kind: str | None, fmt: str, out: Path | None) -> None:
+@click.option("--dpi", type=click.IntRange(min=30, max=1200), default=None,
+              help="Resolution of PNG figures (default 110; 300 for print).")
+def plot_cmd(results: Path, kind: str | None, fmt: str, out: Path | None, dpi: int | None) -> None:
     """Publication figures from a results folder (run, compare or sweep)."""
-    from .plots import plot_results
+    from .plots import DPI, plot_results
 
-    for path in plot_results(results, kind=kind, fmt=fmt, out_dir=out):
-        out_console.print(f"wrote {path}")
+    for path in plot_results(results, kind=kind, fmt=fmt, out_dir=out, dpi=dpi or DPI):
+        out_console.print(f"wrote {path}", soft_wrap=True)  # a path stays whole for copy and paste
 
 
 @cli.command("report")
@@ -670,7 +832,7 @@ def report_cmd(results: Path, out: Path | None, fmt: str) -> None:
     from .report import write_report
 
     target = out if out is not None else Path(results) / f"report.{fmt}"
-    out_console.print(f"wrote {write_report(results, target, fmt=fmt)}")
+    out_console.print(f"wrote {write_report(results, target, fmt=fmt)}", soft_wrap=True)
 
 
 @cli.command("dashboard")
@@ -758,3 +920,175 @@ def entry() -> None:
     except KeyboardInterrupt:  # in one of main's own handlers
         code = 130
     sys.exit(code)
+
+
+# --------------------------------------------------------------------------- uncertainty, calibrate
+
+
+@cli.command("uncertainty")
+@click.argument("scenarios", nargs=-1, required=True, type=str)
+@click.option("--samples", "-n", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Sobol: base samples N (N (G + 2) draws for G factors; a power of two); lhs: draws.")
+@click.option("--replications", "-r", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Replications per draw (the same streams at every draw).")
+@SEED
+@click.option("--design", type=click.Choice(["sobol", "lhs"]), default="sobol", show_default=True)
+@click.option("--nominal-replications", type=click.IntRange(min=2), default=200, show_default=True,
+              help="Replications at the files' own values (the Monte Carlo interval).")
+@click.option("--flip", "flips", multiple=True, metavar="METRIC<VALUE",
+              help="A conclusion to test with PRIM, e.g. 'deadlock_rate<0.1' (fails where the "
+              "difference is below 0.1). Default: the deadlock difference keeps half its nominal size.")
+@OUT
+@JSON
+@PROGRESS
+def uncertainty_cmd(scenarios: tuple[str, ...], samples: int, replications: int, seed: int, design: str,
+                    nominal_replications: int, flips: tuple[str, ...], out: Path | None, as_json: bool,
+                    progress: bool | None) -> None:
+    """Propagate the declared [[uncertain]] inputs of SCENARIOS; differences from the first one."""
+    from . import uncertainty as U
+
+    tests = [U.parse_flip(f) for f in flips]
+    if out is not None:
+        check_out_dir(out)
+    configs = [U.load_configuration(s) for s in scenarios]
+    dsg = U.make_design(configs, samples, design, seed)
+    with progress_bar(len(dsg.unit) * len(configs), "input draws", progress) as advance:
+        runs = U.propagate(configs, dsg, replications, seed, progress=advance)
+    nominal = U.nominal_differences(configs, nominal_replications, seed)
+    summary = U.analyse(configs, dsg, runs, nominal, tests or None)
+    summary["replications"] = replications
+    summary["nominal_replications"] = nominal_replications
+    if out is not None:
+        from . import uncertainty_plots as P
+
+        draws = U.draws_table(dsg)
+        files = {"draws.parquet": lambda p: write_parquet(p, draws),
+                 "runs.parquet": lambda p: write_parquet(p, runs),
+                 "summary.json": lambda p: write_json(p, summary),
+                 "manifest.json": lambda p: write_json(p, manifest(
+                     [{"path": s, "sha256": scenario_hash(s)} for s in scenarios], seed, replications, None,
+                     invoked_args()))}
+        for k, name in enumerate(summary["differences"]):
+            files[f"figures/differences_{k}.png"] = \
+                lambda p, name=name: P.differences_figure(summary, runs, name, p)
+            if dsg.kind == "sobol":
+                files[f"figures/indices_{k}.png"] = \
+                    lambda p, name=name: P.indices_figure(summary, name, "deadlock_rate", p)
+        write_atomically(out, files)
+    if as_json:
+        stdout_json(summary)
+        return
+    t = Table(title=f"Differences from {summary['baseline']} ({summary['draws']} input draws, {design})",
+              title_justify="left")
+    for col in ("scenario", "metric", "at the files' values (MC 95%)", "over inputs: mean (MC 95%)",
+                "assumption interval 90%", "top factor (ST)"):
+        t.add_column(col)
+    for name, diff in summary["differences"].items():
+        for m in ("deadlock_rate", "consensus_rate", "subset_rate", "throughput"):
+            e = diff[m]
+            top = ""
+            if e["sobol"]:
+                f = max(e["sobol"]["ST"], key=e["sobol"]["ST"].get)
+                top = f"{f} ({e['sobol']['ST'][f]:.2f})"
+            t.add_row(name, m, fmt_ci(e["nominal"]["mean"], e["nominal"]["mc_ci95"]),
+                      fmt_ci(e["mean"], e["mc_ci95"]),
+                      f"[{e['assumption_interval90'][0]:.3f}, {e['assumption_interval90'][1]:.3f}]", top)
+    out_console.print(t)
+    for name, diff in summary["differences"].items():
+        for f in diff["flips"]:
+            box = f["box"]
+            where = "; ".join(f"{k} in {v}" for k, v in box["inputs"].items()) if box else f.get("note", "")
+            out_console.print(f"{name}: '{f['conclusion_fails_where']}' in {f['failures']} of {f['draws']} "
+                              f"draws. {'PRIM box: ' + where if box else where}")
+    if out is not None:
+        out_console.print(f"wrote {out}")
+
+
+HISTORY = Path(__file__).resolve().parents[1] / "scenarios" / "sco_history_2001_2025.toml"
+
+
+@cli.command("calibrate")
+@click.argument("scenario", required=False, type=str)
+@click.option("--populations", type=click.IntRange(min=1), default=4, show_default=True,
+              help="ABC-SMC generations.")
+@click.option("--population-size", type=click.IntRange(min=2), default=100, show_default=True,
+              help="Particles per generation.")
+@click.option("--replications", "-r", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Replications per model run inside ABC.")
+@click.option("--predictive-draws", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Posterior draws for the posterior predictive (5 replications each).")
+@click.option("--compare", "compare_with", nargs=2, type=str, default=None, metavar="BASE OTHER",
+              help="Also give the calibrated posterior predictive of OTHER minus BASE (deadlock rate).")
+@SEED
+@OUT
+@JSON
+@PROGRESS
+def calibrate_cmd(scenario: str | None, populations: int, population_size: int, replications: int,
+                  predictive_draws: int, compare_with: tuple[str, str] | None, seed: int, out: Path | None,
+                  as_json: bool, progress: bool | None) -> None:
+    """ABC-SMC of SCENARIO's free parameters (default: the history file) on 2001-2017; scored on 2018-2025."""
+    from . import calibration as C
+    from .uncertainty import load_configuration
+
+    path = scenario or str(HISTORY)
+    if out is not None:
+        check_out_dir(out)
+    configuration = load_configuration(path)
+    others = [load_configuration(p) for p in compare_with] if compare_with else []
+    rec = C.load_record()
+    bounds = C.priors(configuration)
+    observed = rec.fit_statistics()
+    fit = C.calibrate(configuration, observed, bounds, populations, population_size, replications, seed)
+    draws = C.resample(fit["posterior"], predictive_draws, seed)
+    with progress_bar(predictive_draws, "posterior predictive", progress) as advance:
+        pred = C.predictive(configuration, draws, 5, seed, (C.FIT[0], C.TEST[1]), progress=advance)
+    test = pred[pred["meeting"] >= C.TEST[0]]
+    summary = {
+        "scenario": configuration.name,
+        "posterior": C.posterior_summary(fit["posterior"], bounds),
+        "observed_fit_statistics": observed,
+        "out_of_sample": C.out_of_sample(test, rec),
+        "abc": {"populations": populations, "population_size": population_size, "replications": replications,
+                "model_runs": fit["runs"], "epsilons": fit["epsilons"], "seed": seed,
+                "fit_meetings": list(C.FIT), "test_meetings": list(C.TEST),
+                "notes": "uniform priors over the declared ranges; adaptive p=2 distance on the fit statistics; "
+                "pyabc's particle draws seeded through numpy.random.seed(seed), one core; model runs on the "
+                "project's streams with seeds derived from (seed, run number)"},
+    }
+    if others:
+        summary["posterior_predictive_differences"] = C.predictive_differences(
+            others, draws.iloc[: min(40, len(draws))], 20, seed)
+    if out is not None:
+        from . import uncertainty_plots as P
+
+        posterior = fit["posterior"]
+        figure_data, figure_observed = C.test_period_means(test, rec)
+        write_atomically(out, {
+            "posterior.parquet": lambda p: write_parquet(p, posterior),
+            "predictive.parquet": lambda p: write_parquet(p, pred),
+            "summary.json": lambda p: write_json(p, summary),
+            "manifest.json": lambda p: write_json(p, manifest([{"path": path, "sha256": scenario_hash(path)}],
+                                                              seed, replications, None, invoked_args())),
+            "figures/posterior.png": lambda p: P.posterior_figure(posterior, posterior["weight"].to_numpy(),
+                                                                  bounds, p),
+            "figures/predictive.png": lambda p: P.predictive_figure(figure_data, figure_observed, p),
+        })
+    if as_json:
+        stdout_json(summary)
+        return
+    t = Table(title=f"Posterior ({populations} generations x {population_size} particles)", title_justify="left")
+    for col in ("parameter", "prior", "posterior mean", "90% interval"):
+        t.add_column(col)
+    for name, e in summary["posterior"].items():
+        t.add_row(name, f"[{e['prior'][0]:g}, {e['prior'][1]:g}]", f"{e['mean']:.4g}",
+                  f"[{e['ci90'][0]:.4g}, {e['ci90'][1]:.4g}]")
+    out_console.print(t)
+    s = Table(title="Out of sample, 2018-2025 (CRPS, lower is better)", title_justify="left")
+    for col in ("target", "model", "baseline", "model beats baseline"):
+        s.add_column(col)
+    for name, e in summary["out_of_sample"].items():
+        s.add_row(name, f"{e['model']:.3f}", f"{e['baseline']:.3f} ({e['baseline_is']})",
+                  "yes" if e["model_beats_baseline"] else "no")
+    out_console.print(s)
+    if out is not None:
+        out_console.print(f"wrote {out}")

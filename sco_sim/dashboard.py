@@ -77,14 +77,35 @@ def launch(scenario: str | None = None, port: int = 8765, host: str = "127.0.0.1
         load_scenario(scenario)  # InputError -> one line, exit 2 in the CLI
     check_available()
     print(f"sco-sim dashboard: http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr)
-    proc = subprocess.Popen(server_command(port, host, open_browser), env=server_env(scenario))
+    # The server runs in its own process group, so that stopping it stops every process it
+    # started (Solara's workers included) and the port is free when this returns.
+    proc = subprocess.Popen(server_command(port, host, open_browser), env=server_env(scenario),
+                            start_new_session=True)
+
+    def on_term(signum, frame):  # SIGTERM (`kill PID`) stops the server as Ctrl-C does
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
     try:
         return proc.wait()
     except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if proc.poll() is None:
+            stop_server(proc)
+
+
+def stop_server(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Stop the server's process group: SIGINT, then SIGKILL if it has not ended in time."""
+    for sig in (signal.SIGINT, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=timeout)
+            return
+        except subprocess.TimeoutExpired:
+            continue

@@ -53,7 +53,7 @@ from ema_workbench import (
 from . import parameters
 from .config import build_config
 from .scenario import load_raw, parse_scenario
-from .simulation import simulate
+from .engine import simulate
 from .summary import RATE_METRICS, per_run
 
 #: the optimisation direction of each run metric (EMA's ``ScalarOutcome.kind``); others are INFO

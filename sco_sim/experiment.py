@@ -61,6 +61,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from . import designs, parameters
 from .config import Config, build_config
 from .errors import InputError, Problem
+from .intervals import paired_ci
 from .parameters import Range
 from .scenario import (
     MAX_DESCRIPTION,
@@ -852,12 +853,6 @@ def experiment_hash(exp: Experiment) -> str:
 # --------------------------------------------------------------------------- attribution
 
 
-def _mean_ci(values: np.ndarray) -> tuple[float, float, float]:
-    from .summary import mean_ci
-
-    return mean_ci(values)
-
-
 def attribution(run_rows: pd.DataFrame, exp: Experiment, metric: str | None = None) -> pd.DataFrame:
     """Attribute the change in a metric between successive scenarios to the members added.
 
@@ -896,7 +891,7 @@ def attribution(run_rows: pd.DataFrame, exp: Experiment, metric: str | None = No
             groups = paired.groupby(keys, sort=False) if keys else [((), paired)]
             for gkey, g in groups:
                 x, y = g[f"{m}_from"].to_numpy(float), g[f"{m}_to"].to_numpy(float)
-                d, lo, hi = _mean_ci(y - x)
+                d, lo, hi = paired_ci(y, x)
                 rec = {"chain": chain.name, "step": step, "from": a, "to": b,
                        "added": ", ".join(added), "removed": ", ".join(removed), "metric": m,
                        "from_mean": float(x.mean()), "to_mean": float(y.mean()),

@@ -16,6 +16,7 @@ policy         ideal points, indifference curves through the status quo,    run,
 sweep-line     a metric against one parameter, one line per scenario        sweep
 sweep-heatmap  a metric over two parameters                                 sweep (>= 2 parameters)
 sensitivity    Sobol or Morris indices as bars                              sweep (sobol, morris)
+attribution    each step of an attribution chain: paired difference, 95% CI sweep ([attribution])
 ============== ============================================================ =====================
 
 The functions behind the kinds take plain inputs (summaries, DataFrames of tidy rows, a
@@ -45,12 +46,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse, Patch
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
-from scipy import stats
 
+from . import vocabulary as vocab
 from .config import Config
 from .errors import InputError, Problem
+from .intervals import crosses_zero, grouped_mean_ci
 from .output import atomic_write
-from .summary import mean_ci
 
 # ----------------------------------------------------------------------------- style
 
@@ -67,7 +68,7 @@ LINESTYLES = ("-", "--", "-.", ":")
 HEAT_CMAP = "viridis"  # perceptually uniform, colour-blind safe, legible in grey
 FORMATS = ("png", "svg", "pdf")
 KINDS = ("comparison", "timeseries", "blockers", "policy", "sweep-line", "sweep-heatmap",
-         "sensitivity")
+         "sensitivity", "attribution")
 DPI = 110
 STYLE = {
     "font.size": 10,
@@ -88,24 +89,12 @@ STYLE = {
     "pdf.fonttype": 42,
 }
 
-METRIC_LABELS = {
-    "throughput": ("Throughput", "adopted texts per meeting"),
-    "deadlock_rate": ("Deadlock rate", "share of agenda items with no text"),
-    "adoption_rate": ("Adoption rate", "share of agenda items adopted"),
-    "consensus_rate": ("Consensus rate", "share of agenda items adopted by consensus"),
-    "subset_rate": ("Subset-text rate", "share of agenda items"),
-    "null_draft_rate": ("No-draft rate", "share of agenda items"),
-    "mean_rounds": ("Consultation rounds", "rounds per agenda item"),
-    "side_payment_rate": ("Side payments", "payments per agenda item"),
-}
-_PARAM_UNITS = (
-    ("tolerance", "utility units"), ("intensity", "utility units"), ("max_rounds", "rounds"),
-    ("concession", "share of the distance"), ("proposal_step", "share of the distance"),
-    ("items_per_meeting", "items"), ("meetings", "meetings"), ("threshold", "share of votes"),
-    ("noise", "policy units, s.d."), ("drift", "policy units, s.d."), ("salience", "weight"),
-    ("capability", "share"), ("budget", "utility units"), ("probability", "probability"),
-    ("share", "share"), ("growth", "per decision"), ("decay", "per decision"), ("ideal", "position"),
-)
+#: members' series: no black (the status quo's colour) and no star or square (the status quo's
+#: markers), so that every member differs from the status quo and from the others
+MEMBER_COLOURS = tuple(c for c in SERIES_COLOURS if c != "#000000")
+MEMBER_MARKERS = tuple(m for m in MARKERS if m not in ("*", "s"))
+#: fewer replications per design point than this and a sensitivity figure carries a warning
+MIN_SENSITIVITY_REPLICATIONS = 30
 
 
 def colour(i: int) -> str:
@@ -113,18 +102,14 @@ def colour(i: int) -> str:
     return SERIES_COLOURS[i % len(SERIES_COLOURS)]
 
 
-def metric_label(metric: str) -> tuple[str, str]:
-    """``(title, axis label with units)`` of a metric."""
-    return METRIC_LABELS.get(metric, (metric.replace("_", " ").capitalize(), metric))
+def member_style(i: int) -> tuple[str, str]:
+    """``(colour, marker)`` of the i-th member: each pair distinct, none the status quo's."""
+    return MEMBER_COLOURS[i % len(MEMBER_COLOURS)], MEMBER_MARKERS[i % len(MEMBER_MARKERS)]
 
 
-def parameter_label(path: str) -> str:
-    """A parameter's dotted path with its unit, for an axis."""
-    last = path.rsplit(".", 1)[-1]
-    for key, unit in _PARAM_UNITS:
-        if key in last:
-            return f"{path} ({unit})"
-    return path
+def metric_title(metric: str) -> str:
+    """A metric's label with a capital letter (a panel title)."""
+    return vocab.metric(metric).title
 
 
 @contextmanager
@@ -194,26 +179,57 @@ def caption_of(fig: Figure) -> str:
     return ""
 
 
-def _mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """:func:`sco_sim.summary.mean_ci` over the finite values (NaN when there are none)."""
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    if len(v) == 0:
-        return math.nan, math.nan, math.nan
-    return mean_ci(v, level)
+def text_overlaps(texts: Sequence[Text], pad: float = 0.0) -> list[tuple[int, int]]:
+    """Pairs of visible, non-empty texts whose drawn extents overlap (display coordinates)."""
+    shown = [(k, t) for k, t in enumerate(texts) if t.get_visible() and t.get_text().strip()]
+    if not shown:
+        return []
+    renderer = shown[0][1].figure.canvas.get_renderer()
+    boxes = [(k, t.get_window_extent(renderer).expanded(1 + pad, 1 + pad)) for k, t in shown]
+    return [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:] if ba.overlaps(bb)]
 
 
-def _grouped_ci(df: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
-    """Mean and 95% Student-t interval of ``value`` per group (columns mean, lo, hi, n)."""
-    g = df.groupby(keys, sort=True, observed=True)[value]
-    out = g.agg(["mean", "std", "count"]).reset_index()
-    n = out["count"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tq = np.where(n > 1, stats.t.ppf(0.975, np.maximum(n - 1, 1)), 0.0)
-        half = np.where(n > 1, tq * out["std"].fillna(0).to_numpy() / np.sqrt(n), 0.0)
-    out["lo"] = out["mean"] - half
-    out["hi"] = out["mean"] + half
-    return out.rename(columns={"count": "n"})
+def place_labels(ax, texts: list[Text], x: Sequence[float] | None = None,
+                 y: Sequence[float] | None = None,
+                 avoid: Sequence[tuple[float, float]] = ()) -> None:
+    """Move point labels so that none overprints another: adjustText, then a sure rule.
+
+    adjustText (repulsion inside the axes, a thin leader line to the point) does most of the
+    work but does not promise success; any pair still overlapping afterwards is separated by
+    moving the later label down (then up) by whole label heights until it is clear. ``avoid``:
+    other points (data coordinates) the labels should keep off, as far as adjustText manages.
+    """
+    if len(texts) < 2:
+        return
+    from adjustText import adjust_text
+
+    fig = ax.figure
+    fig.canvas.draw()
+    if x is not None and y is not None:
+        targets = (list(x), list(y))
+        x, y = [*x, *(p[0] for p in avoid)], [*y, *(p[1] for p in avoid)]
+    else:
+        targets = (None, None)
+    adjust_text(texts, x=x, y=y, target_x=targets[0], target_y=targets[1], ax=ax,
+                ensure_inside_axes=True, expand=(1.1, 1.3),
+                arrowprops={"arrowstyle": "-", "color": "#888888", "lw": 0.5})
+    renderer = fig.canvas.get_renderer()
+    inv = ax.transData.inverted()
+    placed: list = []
+    for t in texts:
+        box = t.get_window_extent(renderer)
+        if any(box.overlaps(p) for p in placed):
+            h = box.height * 1.1
+            for k in range(1, 4 * len(texts) + 1):
+                dy = h * ((k + 1) // 2) * (-1 if k % 2 else 1)
+                moved = box.translated(0, dy)
+                if not any(moved.overlaps(p) for p in placed):
+                    px, py = t.get_position()
+                    disp = ax.transData.transform((px, py))
+                    t.set_position(tuple(inv.transform((disp[0], disp[1] + dy))))
+                    box = moved
+                    break
+        placed.append(box)
 
 
 def _slug(text: str) -> str:
@@ -280,7 +296,7 @@ def plot_comparison(summaries: Sequence[Mapping[str, Any]], seed: int | None = N
         axes = body.subplots(1, len(metrics), sharey=True, squeeze=False)[0]
         ys = np.arange(n)[::-1]
         for ax, metric in zip(axes, metrics):
-            title, unit = metric_label(metric)
+            title, unit = metric_title(metric), vocab.unit(metric)
             vals = np.array([float(s["metrics"][metric]) for s in summaries])
             cis = np.array([s["metrics"].get(f"{metric}_ci95", [v, v]) for s, v in zip(summaries, vals)],
                            dtype=float)
@@ -322,13 +338,17 @@ def _normalise_events(events: Any, scenarios: list[str]) -> dict[str, list[tuple
 
 def plot_timeseries(meetings: pd.DataFrame,
                     events: Iterable[tuple[int, str]] | Mapping[str, Iterable[tuple[int, str]]] | None = None,
-                    seed: int | None = None, note: str | None = None) -> Figure:
+                    seed: int | None = None, note: str | None = None,
+                    chairs: Mapping[str, Sequence[str]] | Sequence[str] | None = None) -> Figure:
     """Adopted and deadlocked items per meeting: mean over replications with its 95% CI band.
 
     ``meetings`` has one row per (scenario, replication, meeting) with ``adopted`` and
     ``deadlocked`` (``meetings.parquet``). ``events`` are ``(meeting, label)`` pairs (e.g.
     accessions: the first meeting with the new members), for every scenario or as a mapping
-    scenario -> pairs; each is marked by a vertical line just before that meeting.
+    scenario -> pairs; each is marked by a vertical line just before that meeting. ``chairs``
+    names the chair of meetings 1, 2, ... (for every scenario, or a mapping scenario -> names;
+    :meth:`sco_sim.config.Config.chair`): written above the top panel, since the rotation is the
+    same in every replication and a chair's meetings would otherwise read as a trend.
     """
     df = meetings.copy()
     if "scenario" not in df.columns:
@@ -345,7 +365,7 @@ def plot_timeseries(meetings: pd.DataFrame,
                   ("deadlocked", "Deadlocked items", "items with no text per meeting"))
         for ax, (col, title, unit) in zip(axes, panels):
             for i, s in enumerate(scen):
-                g = _grouped_ci(df[df["scenario"] == s], ["meeting"], col)
+                g = grouped_mean_ci(df[df["scenario"] == s], ["meeting"], col)
                 c = colour(i)
                 ax.fill_between(g["meeting"], g["lo"], g["hi"], color=c, alpha=0.22, linewidth=0)
                 ax.plot(g["meeting"], g["mean"], color=c, lw=1.8, marker=MARKERS[i % len(MARKERS)],
@@ -370,15 +390,42 @@ def plot_timeseries(meetings: pd.DataFrame,
                              bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
                                    "alpha": 0.85})
         axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
+        chair_note = _mark_chairs(axes[0], chairs, scen)
         if len(scen) > 1:
             body.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center",
                         ncols=min(len(scen), 2), frameon=False)
         extra = (f"lines: mean over {reps} replications; bands: 95% CI of the mean"
-                 + ("; dashed lines: accessions (members join from the next meeting)" if marks else ""))
+                 + ("; dashed lines: accessions (members join from the next meeting)" if marks else "")
+                 + (f"; {chair_note}" if chair_note else ""))
         caption = caption_text(scen, seed, "; ".join(x for x in (extra, note) if x))
         title = ("Time series: adopted and deadlocked items per meeting"
                  + (f"\n{scen[0]}" if len(scen) == 1 else ""))
         return finish(fig, title, caption)
+
+
+def _mark_chairs(ax, chairs, scen: list[str]) -> str:
+    """Write each meeting's chair above ``ax`` (a top axis); return the caption's sentence."""
+    if chairs is None:
+        return ""
+    per = ({s: list(chairs.get(s, [])) for s in scen} if isinstance(chairs, Mapping)
+           else {s: list(chairs) for s in scen})
+    seqs = [per[s] for s in scen if per[s]]
+    if not seqs:
+        return ""
+    n = max(len(q) for q in seqs)
+    same = all(q == seqs[0] for q in seqs)
+    labels = []
+    for m in range(n):
+        names = [q[m] if m < len(q) else "—" for q in seqs]
+        labels.append(names[0] if same else " / ".join(names))
+    top = ax.secondary_xaxis("top")
+    top.set_xticks(range(1, n + 1), labels, rotation=90, fontsize=7, color="#444444")
+    top.tick_params(length=2, pad=1)
+    top.set_gid("chairs")
+    which = "" if same else " (scenarios in legend order, separated by /)"
+    return (f"names above the top panel: the chair of each meeting{which}; the rotation is fixed "
+            "by the scenario, the same in every replication, so a chair's meetings recur at the "
+            "same places")
 
 
 # ----------------------------------------------------------------------------- who blocks
@@ -569,12 +616,15 @@ def _ok_rows(runs: pd.DataFrame) -> pd.DataFrame:
 def plot_sweep_line(runs: pd.DataFrame, parameter: str,
                     metrics: Sequence[str] | str = ("deadlock_rate", "throughput"),
                     seed: int | None = None, note: str | None = None,
-                    title: str | None = None) -> Figure:
-    """A metric against one parameter: one line per scenario, mean with its 95% CI band.
+                    title: str | None = None, max_split_levels: int = 6) -> Figure:
+    """A metric against one parameter: mean with its 95% CI band, one line per series.
 
     ``runs``: run rows (``scenario``, the parameter column, the metric columns; a ``status``
-    column keeps only ``ok`` rows). Other swept parameters are averaged over (a marginal mean);
-    a continuous parameter with many values (sampling designs) is cut into ten equal bins.
+    column keeps only ``ok`` rows). With one scenario and exactly one other swept parameter of at
+    most ``max_split_levels`` values, there is one line per level of that parameter; otherwise
+    one line per scenario, pooled (a marginal mean) over the other swept parameters, which the
+    legend says. A continuous parameter with many values (sampling designs) is cut into ten
+    equal bins.
     """
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
     df = _ok_rows(runs).copy()
@@ -588,39 +638,65 @@ def plot_sweep_line(runs: pd.DataFrame, parameter: str,
     df["_x"], levels, numeric = _axis_values(df[parameter])
     binned = numeric and len(pd.unique(df[parameter].dropna())) > 20
     scen = list(dict.fromkeys(df["scenario"]))
+    others = [c for c in sweep_parameters(runs) if c != parameter and c in df.columns
+              and df[c].nunique() > 1]
+    split = (others[0] if len(scen) == 1 and len(others) == 1
+             and df[others[0]].nunique() <= max_split_levels else None)
+    if split is not None:
+        df["_series"] = df[split].map(_fmt_level)
+        series = [_fmt_level(v) for v in sorted(pd.unique(df[split]), key=_sort_key)]
+        legend_title = vocab.parameter_axis(split)
+        pooled: list[str] = []
+    else:
+        df["_series"] = df["scenario"]
+        series = scen
+        pooled = others
+        legend_title = ("pooled over " + ", ".join(vocab.parameter_label(p) for p in pooled)
+                        if pooled else None)
     with _style():
-        fig, body = new_figure(5.0 * len(metrics) + 0.6, 4.6 + 0.22 * ((len(scen) + 1) // 2))
+        fig, body = new_figure(5.0 * len(metrics) + 0.6, 4.6 + 0.22 * ((len(series) + 1) // 2))
         axes = body.subplots(1, len(metrics), squeeze=False)[0]
         pos = {lev: k for k, lev in enumerate(levels)}
         for ax, metric in zip(axes, metrics):
-            mtitle, unit = metric_label(metric)
-            for i, s in enumerate(scen):
-                g = _grouped_ci(df[df["scenario"] == s], ["_x"], metric)
+            for i, s in enumerate(series):
+                g = grouped_mean_ci(df[df["_series"] == s], ["_x"], metric)
                 x = g["_x"].to_numpy(dtype=float) if numeric else g["_x"].map(pos).to_numpy()
                 c = colour(i)
                 ax.fill_between(x, g["lo"], g["hi"], color=c, alpha=0.22, linewidth=0)
                 ax.plot(x, g["mean"], color=c, lw=1.8, marker=MARKERS[i % len(MARKERS)], ms=4.5,
-                        ls=LINESTYLES[(i // len(SERIES_COLOURS)) % len(LINESTYLES)], label=s,
-                        gid="series")
+                        ls=LINESTYLES[(i // len(SERIES_COLOURS)) % len(LINESTYLES)],
+                        label=s, gid="series")
             if not numeric:
                 ax.set_xticks(range(len(levels)), [_short(str(v), 14) for v in levels])
             elif len(levels) <= 12 and not binned:
                 ax.set_xticks(levels, [_fmt_level(v) for v in levels])
-            ax.set_title(mtitle)
-            ax.set_xlabel(parameter_label(parameter) + (" — binned" if binned else ""))
-            ax.set_ylabel(unit)
-        if len(scen) > 1:
-            body.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center",
-                        ncols=min(len(scen), 3), frameon=False)
-        others = [c for c in sweep_parameters(runs) if c != parameter and df[c].nunique() > 1]
-        extra = ("lines: mean over the runs at each value; bands: 95% CI"
-                 + (f"; averaged over {', '.join(others)}" if others else "")
-                 + ("; values cut into ten equal bins" if binned else ""))
+            ax.set_title(metric_title(metric))
+            ax.set_xlabel(vocab.parameter_axis(parameter) + (" — binned" if binned else ""))
+            ax.set_ylabel(vocab.unit(metric))
+        if len(series) > 1 or legend_title:
+            leg = body.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center",
+                              ncols=min(len(series), 3 if split is None else 6), frameon=False,
+                              title=legend_title, title_fontsize=9)
+            leg.set_gid("series-legend")
+        if split is not None:
+            extra = (f"one line per value of {vocab.parameter_label(split)}; bands: 95% CI of the "
+                     "mean over replications")
+        else:
+            extra = ("lines: mean over the runs at each value; bands: 95% CI"
+                     + (f"; pooled (averaged) over {', '.join(pooled)}" if pooled else ""))
+        extra += "; values cut into ten equal bins" if binned else ""
+        extra += "; parameters: " + ", ".join(
+            f"{vocab.parameter_label(p)} = {p}" for p in [parameter, *([split] if split else []), *pooled])
         caption = caption_text(scen, seed, "; ".join(x for x in (extra, note) if x))
-        names = [metric_label(m)[0].lower() for m in metrics]
+        names = [vocab.label(m) for m in metrics]
         what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        head = title or f"Sweep: {what} against {parameter}"
+        head = title or f"Sweep: {what} against {vocab.parameter_label(parameter)}"
         return finish(fig, head, caption)
+
+
+def _sort_key(v: Any):
+    return (0, float(v), "") if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) \
+        else (1, 0.0, str(v))
 
 
 def plot_sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str = "deadlock_rate",
@@ -647,7 +723,7 @@ def plot_sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str = "deadlo
     if vmax == vmin:
         vmax = vmin + 1e-9
     cmap = mpl.colormaps[HEAT_CMAP].with_extremes(bad="#eeeeee")
-    mtitle, unit = metric_label(metric)
+    mtitle, unit = metric_title(metric), vocab.unit(metric)
     n = len(scen)
     ncols = min(n, 3)
     nrows = math.ceil(n / ncols)
@@ -665,17 +741,49 @@ def plot_sweep_heatmap(runs: pd.DataFrame, x: str, y: str, metric: str = "deadlo
             ax.set_xticks(range(len(xs)), [_fmt_level(v) for v in xs], rotation=45 if many else 0,
                           ha="right" if many else "center", rotation_mode="anchor")
             ax.set_title(_short(s, 30), fontsize=9.5)
-            ax.set_xlabel(parameter_label(x) + (" — bin centres" if x_binned else ""))
-            ax.set_ylabel(parameter_label(y) + (" — bin centres" if y_binned else ""))
+            ax.set_xlabel(vocab.parameter_axis(x) + (" — bin centres" if x_binned else ""))
+            ax.set_ylabel(vocab.parameter_axis(y) + (" — bin centres" if y_binned else ""))
             ax.set_gid(f"heat:{s}")
         for k in range(n, nrows * ncols):
             axes[k // ncols, k % ncols].set_visible(False)
         cb = body.colorbar(im, ax=axes.ravel().tolist(), shrink=0.85, pad=0.02)
         cb.set_label(f"{mtitle.lower()} ({unit})")
         others = [c for c in sweep_parameters(runs) if c not in (x, y) and df[c].nunique() > 1]
-        extra = ("cells: mean over the runs" + (f", averaged over {', '.join(others)}" if others else ""))
+        extra = ("cells: mean over the runs" + (f", averaged over {', '.join(others)}" if others else "")
+                 + "; parameters: " + ", ".join(f"{vocab.parameter_label(p)} = {p}"
+                                                for p in [x, y, *others]))
         caption = caption_text(scen, seed, "; ".join(v for v in (extra, note) if v))
-        return finish(fig, title or f"Sweep: {mtitle.lower()} over {x} × {y}", caption)
+        return finish(fig, title or f"Sweep: {vocab.label(metric)} over {vocab.parameter_label(x)} × "
+                      f"{vocab.parameter_label(y)}", caption)
+
+
+def sensitivity_warnings(indices: pd.DataFrame) -> list[str]:
+    """What a reader of these indices must be told: intervals that include 0, too few replications.
+
+    An index whose 95% interval includes 0 is not distinguished from no effect; with fewer than
+    :data:`MIN_SENSITIVITY_REPLICATIONS` replications per design point the Monte Carlo noise of
+    each point's mean is attributed to the parameters.
+    """
+    out = []
+    cols = [c for c in ("S1", "ST", "mu_star") if c in indices.columns and f"{c}_conf" in indices]
+    crossing = set()
+    for c in cols:
+        v, h = indices[c].to_numpy(float), indices[f"{c}_conf"].to_numpy(float)
+        for p, lo, hi in zip(indices["parameter"], v - h, v + h):
+            if np.isfinite(lo) and np.isfinite(hi) and crosses_zero(lo, hi):
+                crossing.add((c, str(p)))
+    if crossing:
+        which = sorted({p for _, p in crossing})
+        out.append(f"{len(crossing)} of {len(cols) * len(indices)} intervals include 0 "
+                   f"({', '.join(vocab.parameter_label(p) for p in which)}): those effects are not "
+                   "distinguished from none")
+    if "replications" in indices.columns and len(indices):
+        reps = int(indices["replications"].min())
+        if reps < MIN_SENSITIVITY_REPLICATIONS:
+            out.append(f"only {reps} replications per design point (fewer than "
+                       f"{MIN_SENSITIVITY_REPLICATIONS}): Monte Carlo noise in each point's mean is "
+                       "read as a parameter effect")
+    return out
 
 
 def plot_sensitivity(indices: pd.DataFrame, seed: int | None = None, note: str | None = None,
@@ -713,9 +821,9 @@ def plot_sensitivity(indices: pd.DataFrame, seed: int | None = None, note: str |
                 ax.barh(y + (0.5 - j) * h, vals, height=h, color=SERIES_COLOURS[j], label=label,
                         xerr=err, error_kw={"ecolor": "#222222", "capsize": 3, "elinewidth": 1})
             ax.axvline(0, color="#555555", lw=0.8)
-            ax.set_yticks(y, [parameter_label(p) for p in params])
+            ax.set_yticks(y, [_short(vocab.parameter_label(p), 30) for p in params])
             if k % 3 == 0:
-                ax.set_ylabel("parameter (unit)")
+                ax.set_ylabel("parameter")
             ax.set_xlabel("index (share of output variance)" if sobol else
                           "effect on the metric per unit of the normalised range")
             if s:
@@ -730,8 +838,112 @@ def plot_sensitivity(indices: pd.DataFrame, seed: int | None = None, note: str |
         if "points" in df.columns and "replications" in df.columns and len(df):
             extra += f"; {int(df['points'].iloc[0])} design points × {int(df['replications'].iloc[0])} replications"
         caption = caption_text([s for s in scen if s], seed, "; ".join(v for v in (extra, note) if v))
-        head = title or (f"{kind} sensitivity indices" + (f" of the {metric_label(metric)[0].lower()}"
+        warnings = sensitivity_warnings(df)
+        if warnings:
+            w_text = "\n".join(_wrap("Warning: " + w, fig.get_size_inches()[0] - 0.6, 11.5)
+                               for w in warnings)
+            body.suptitle(w_text, color=OKABE_ITO["vermillion"], fontsize=9, ha="left", x=0.01,
+                          fontweight="bold").set_gid("warning")
+        fig._sco_warnings = warnings  # type: ignore[attr-defined]
+        head = title or (f"{kind} sensitivity indices" + (f" of the {vocab.label(metric)}"
                                                          if metric else ""))
+        return finish(fig, head, caption)
+
+
+# ----------------------------------------------------------------------------- attribution
+
+
+def _step_label(row: Mapping[str, Any]) -> str:
+    change = []
+    if row.get("added"):
+        change.append(f"+{row['added']}")
+    if row.get("removed"):
+        change.append(f"−{row['removed']}")
+    what = "; ".join(change) if change else "no member changes (data or rotation only)"
+    return f"{row['from']} → {row['to']}\n{what}"
+
+
+def plot_attribution(frame: pd.DataFrame, seed: int | None = None, note: str | None = None,
+                     title: str | None = None) -> Figure:
+    """Which step of each chain changed the metric how much: dot-and-interval per step.
+
+    ``frame`` is :func:`sco_sim.experiment.attribution`'s table (chain, step, from, to, added,
+    removed, metric, from_mean, to_mean, difference, ci_low, ci_high, replications): one panel
+    per chain, one row per step with the paired mean difference and its 95% interval, the
+    values written in a column to the right (so they never overprint). Extra parameter columns
+    (an attribution per design point) give one marker per combination.
+    """
+    need = {"chain", "step", "from", "to", "difference", "ci_low", "ci_high"}
+    if not need <= set(frame.columns) or not len(frame):
+        raise InputError([Problem("attribution", "columns", f"expected a non-empty table with "
+                                  f"{sorted(need)}")])
+    df = frame.copy()
+    base_cols = {"chain", "step", "from", "to", "added", "removed", "metric", "from_mean", "to_mean",
+                 "difference", "ci_low", "ci_high", "replications"}
+    params = [c for c in df.columns if c not in base_cols]
+    df["_combo"] = (df[params].astype(str).agg(", ".join, axis=1) if params else "")
+    combos = list(dict.fromkeys(df["_combo"]))
+    chains = list(dict.fromkeys(df["chain"]))
+    steps = [df[df["chain"] == c]["step"].nunique() for c in chains]
+    metric = str(df["metric"].iloc[0]) if "metric" in df.columns else "deadlock_rate"
+    lo_all, hi_all = float(df["ci_low"].min()), float(df["ci_high"].max())
+    span = max(hi_all, 0.0) - min(lo_all, 0.0) or 1.0
+    with _style():
+        fig, body = new_figure(10.0, 1.6 + sum(0.62 * n + 0.55 for n in steps))
+        axes = body.subplots(len(chains), 1, squeeze=False, sharex=True,
+                             height_ratios=[n + 0.6 for n in steps])[:, 0]
+        for ax, chain in zip(axes, chains):
+            part = df[df["chain"] == chain].sort_values("step", kind="stable")
+            order = list(dict.fromkeys(part["step"]))
+            ys = {st: len(order) - 1 - k for k, st in enumerate(order)}
+            ax.axvline(0, color="#555555", lw=0.9, zorder=1)
+            for j, combo in enumerate(combos):
+                rows = part[part["_combo"] == combo]
+                off = (j - (len(combos) - 1) / 2) * (0.5 / max(len(combos), 1))
+                y = np.array([ys[st] + off for st in rows["step"]])
+                d = rows["difference"].to_numpy(float)
+                lo, hi = rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float)
+                ax.errorbar(d, y, xerr=[d - lo, hi - d], fmt="none", ecolor=colour(j), capsize=4,
+                            elinewidth=1.6, gid="attribution-step", zorder=3)
+                # filled: the interval excludes 0; hollow: not distinguished from no change
+                zero = np.array([crosses_zero(a, b) for a, b in zip(lo, hi)], dtype=bool)
+                ax.scatter(d, y, marker=MARKERS[j % len(MARKERS)], s=42, zorder=4,
+                           facecolors=np.where(zero[:, None], [[1, 1, 1, 1]],
+                                               [mpl.colors.to_rgba(colour(j))]),
+                           edgecolors=colour(j), linewidths=1.4, label=combo or None,
+                           gid="attribution-mean")
+            first = part.drop_duplicates("step")
+            ax.set_yticks([ys[st] for st in first["step"]],
+                          [_step_label(r) for r in first.to_dict("records")], fontsize=8.5)
+            ax.set_ylim(-0.6, len(order) - 0.4)
+            if len(combos) == 1:
+                for r in first.to_dict("records"):
+                    ax.annotate(f"{r['difference']:+.3f} [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]"
+                                + (f"\n{r['from_mean']:.3f} → {r['to_mean']:.3f}"
+                                   if "from_mean" in r else ""),
+                                xy=(1.01, ys[r["step"]]), xycoords=("axes fraction", "data"),
+                                va="center", ha="left", fontsize=8, color="#222222",
+                                gid="attribution-value")
+            ax.set_title(f"chain: {chain}", loc="left", fontsize=10)
+            ax.set_ylabel("step: from → to\nmembers changed", fontsize=8.5)
+            ax.grid(axis="y", visible=False)
+        axes[-1].set_xlim(min(lo_all, 0.0) - 0.08 * span, max(hi_all, 0.0) + 0.08 * span)
+        axes[-1].set_xlabel(f"change in {vocab.label(metric)} ({vocab.unit(metric)}), later − "
+                            "earlier scenario")
+        if len(combos) > 1:
+            body.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center",
+                        ncols=min(len(combos), 3), frameon=False, title=", ".join(
+                            vocab.parameter_label(p) for p in params))
+        reps = int(df["replications"].max()) if "replications" in df.columns else None
+        extra = ("dots: mean of the per-replication differences (paired: both scenarios ran on the "
+                 "same random numbers); bars: 95% Student-t interval of that mean; hollow dot: the "
+                 "interval includes 0"
+                 + (f"; {reps} replications" if reps else "")
+                 + "; right: difference [interval], then the two levels; a chain's steps add up "
+                 "to its total change")
+        caption = caption_text(list(dict.fromkeys([*df["from"], *df["to"]])), seed,
+                               "; ".join(x for x in (extra, note) if x))
+        head = title or f"Attribution: which step changed the {vocab.label(metric)} by how much"
         return finish(fig, head, caption)
 
 
@@ -853,12 +1065,13 @@ def _draw_policy(ax, config: Config, ideal: np.ndarray, path: np.ndarray, presen
                 if s2 <= 0:
                     continue
                 ax.add_patch(Ellipse((ideal[i, a], ideal[i, b]), 2 * math.sqrt(s2 / wa),
-                                     2 * math.sqrt(s2 / wb), fill=False, ec=colour(i), ls=ls, lw=lw,
+                                     2 * math.sqrt(s2 / wb), fill=False, ec=member_style(i)[0],
+                                     ls=ls, lw=lw,
                                      gid=None if zoom else f"{gid}:{names[i]}"))
     for i in range(config.n_members):
-        m = MARKERS[i % len(MARKERS)]
+        c, m = member_style(i)
         joined = "" if present[i] else f" (from meeting {int(config.joins[i])})"
-        ax.scatter(ideal[i, a], ideal[i, b], s=_MARKER_SIZE.get(m, 70), marker=m, color=colour(i),
+        ax.scatter(ideal[i, a], ideal[i, b], s=_MARKER_SIZE.get(m, 70), marker=m, color=c,
                    alpha=1.0 if present[i] else 0.45, edgecolor="black", linewidth=1.0, zorder=5,
                    label=names[i] + joined, gid=None if zoom else f"ideal:{names[i]}")
     if has_q:
@@ -1000,9 +1213,9 @@ def _policy_1d(config: Config, ideal: np.ndarray, path: np.ndarray, present: np.
                 if w <= 0:
                     continue
                 r0, r1 = dq[i] / math.sqrt(w), (dq[i] + config.tolerance[i]) / math.sqrt(w)
-                ax.plot([ideal[i, 0] - r1, ideal[i, 0] + r1], [y, y], color=colour(i), lw=1.0,
+                ax.plot([ideal[i, 0] - r1, ideal[i, 0] + r1], [y, y], color=member_style(i)[0], lw=1.0,
                         ls=(0, (4, 3)))
-                ax.plot([ideal[i, 0] - r0, ideal[i, 0] + r0], [y, y], color=colour(i), lw=3,
+                ax.plot([ideal[i, 0] - r0, ideal[i, 0] + r0], [y, y], color=member_style(i)[0], lw=3,
                         solid_capstyle="butt", alpha=0.6, gid=f"indifference:{names[i]}")
             margin = np.where(present, config.tolerance, np.inf)
             lo, hi = intervals_1d(q, ideal, config.salience, margin, 0)
@@ -1019,7 +1232,7 @@ def _policy_1d(config: Config, ideal: np.ndarray, path: np.ndarray, present: np.
                 ax.text(0.99, 0.5, "winset of q₀: empty", transform=ax.transAxes, ha="right",
                         va="center", fontsize=9, bbox={"fc": "white", "ec": "#999999"})
         for i, y in enumerate(ys):
-            ax.scatter(ideal[i, 0], y, s=60, marker=MARKERS[i % len(MARKERS)], color=colour(i),
+            ax.scatter(ideal[i, 0], y, s=60, marker=member_style(i)[1], color=member_style(i)[0],
                        edgecolor="black", zorder=5, gid=f"ideal:{names[i]}")
         ax.set_yticks(ys, names)
         ax.set_ylabel("member")
@@ -1052,6 +1265,8 @@ def available_kinds(res) -> list[str]:
             kinds.append("sweep-heatmap")
         if res.design in ("sobol", "morris"):
             kinds.append("sensitivity")
+        if (res.manifest.get("experiment") or {}).get("attribution"):
+            kinds.append("attribution")
         return kinds
     kinds = ["comparison", "timeseries", "blockers"]
     if res.configs():
@@ -1073,7 +1288,9 @@ def figures_for(res, kind: str) -> list[tuple[str, Figure]]:
         return [("comparison", plot_comparison(res.summaries, seed=seed, note=f"sco-sim {res.version}"))]
     if kind == "timeseries":
         events = {s: res.events(s) for s in res.scenario_names}
-        return [("timeseries", plot_timeseries(res.meetings, events, seed=seed, note=note))]
+        chairs = {s: res.chairs(s) for s in res.scenario_names}
+        return [("timeseries", plot_timeseries(res.meetings, events, seed=seed, note=note,
+                                               chairs=chairs))]
     if kind == "blockers":
         configs = res.configs()
         areas: list[str] = []
@@ -1102,9 +1319,11 @@ def figures_for(res, kind: str) -> list[tuple[str, Figure]]:
                  for j in range(i + 1, min(4, len(varied)))]
         return [(f"sweep-heatmap-{_slug(x)}--{_slug(y)}" if len(pairs) > 1 else "sweep-heatmap",
                  plot_sweep_heatmap(runs, x, y, seed=seed, note=title_note)) for x, y in pairs]
+    if kind == "attribution":
+        return [("attribution", plot_attribution(res.attribution(), seed=seed, note=title_note))]
     if kind == "sensitivity":
         out = []
-        for metric in ("deadlock_rate", "throughput"):
+        for metric in vocab.HEADLINE:
             idx = res.sensitivity(metric)
             if idx is not None and len(idx):
                 out.append((f"sensitivity-{_slug(metric)}", plot_sensitivity(idx, seed=seed, note=title_note)))
@@ -1119,14 +1338,31 @@ def check_kind(results_dir: str | Path, kind: str | None) -> None:
                                   f"{', '.join(KINDS)}")])
 
 
+def why_no_figures(res) -> str:
+    """Why a results folder supports no figure (a sweep that varies nothing it can draw)."""
+    scen = res.scenario_names
+    return (f"this sweep has {len(scen)} scenario(s), varies no parameter and has no "
+            "[attribution] chain, so there is nothing to draw; add [parameters] or an "
+            "[[attribution]] to the experiment, or read the numbers with `sco-sim summarize`")
+
+
+def warn_stderr(message: str) -> None:
+    """Print one warning line on standard error."""
+    import sys
+
+    print(f"sco-sim: warning: {message}", file=sys.stderr)
+
+
 def plot_results(results_dir: str | Path, kind: str | None = None, fmt: str = "png",
-                 out_dir: str | Path | None = None) -> list[Path]:
+                 out_dir: str | Path | None = None, dpi: int = DPI,
+                 warn=warn_stderr) -> list[Path]:
     """Write every figure the results folder supports (or those of one ``kind``); return the paths.
 
-    Files go to ``out_dir`` (default ``RESULTS/figures``) as ``<kind>[-<what>].<fmt>``. Raises
-    InputError for an unknown kind or format (fields ``--kind``, ``--format``), a kind the folder
-    does not support (``--kind``), or a folder that is missing, partial or not a results folder
-    (``RESULTS``).
+    Files go to ``out_dir`` (default ``RESULTS/figures``) as ``<kind>[-<what>].<fmt>``, PNGs at
+    ``dpi``. A figure's warnings (e.g. sensitivity intervals that include 0) go to ``warn`` too.
+    Raises InputError for an unknown kind or format (fields ``--kind``, ``--format``), a kind
+    the folder does not support (``--kind``), a folder with no figure at all, or a folder that
+    is missing, partial or not a results folder (``RESULTS``).
     """
     from .results import load_results
 
@@ -1136,6 +1372,8 @@ def plot_results(results_dir: str | Path, kind: str | None = None, fmt: str = "p
                                   f"of {', '.join(FORMATS)}")])
     res = load_results(results_dir)
     kinds = available_kinds(res)
+    if not kinds:
+        raise InputError([Problem(str(results_dir), "RESULTS", why_no_figures(res))])
     if kind is not None and kind not in kinds:
         why = ""
         if kind == "policy" and not res.is_sweep:
@@ -1151,13 +1389,16 @@ def plot_results(results_dir: str | Path, kind: str | None = None, fmt: str = "p
     paths = []
     for k in ([kind] if kind else kinds):
         for stem, fig in figures_for(res, k):
-            paths.append(save(fig, out / f"{stem}.{fmt}", fmt))
+            for w in getattr(fig, "_sco_warnings", []):
+                warn(f"{stem}: {w}")
+            paths.append(save(fig, out / f"{stem}.{fmt}", fmt, dpi=dpi))
     return paths
 
 
 __all__ = [
     "FORMATS", "KINDS", "OKABE_ITO", "available_kinds", "blocking_rates", "caption_of",
-    "default_dims", "figures_for", "title_of", "plot_blockers", "plot_comparison", "plot_policy_space",
+    "default_dims", "figures_for", "title_of", "plot_attribution", "plot_blockers",
+    "plot_comparison", "plot_policy_space",
     "plot_results", "plot_sensitivity", "plot_sweep_heatmap", "plot_sweep_line", "plot_timeseries",
-    "png_bytes", "save", "status_quo_path", "winset_mask",
+    "png_bytes", "save", "sensitivity_warnings", "status_quo_path", "winset_mask",
 ]

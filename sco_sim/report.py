@@ -30,25 +30,15 @@ from typing import Any
 
 import numpy as np
 
+from . import vocabulary as vocab
 from .config import Config
 from .errors import InputError, Problem
+from .intervals import fmt_ci
 from .output import atomic_write
 from .results import Results, load_results
 
 REPORT_FORMATS = ("html", "md")
 MAX_POINT_ROWS = 200
-
-METRIC_ROWS = (
-    ("throughput", "throughput (adopted texts / meeting)"),
-    ("deadlock_rate", "deadlock rate (no text)"),
-    ("adoption_rate", "adoption rate"),
-    ("consensus_rate", "consensus rate"),
-    ("subset_rate", "subset-text rate"),
-    ("mean_rounds", "consultation rounds / item"),
-    ("null_draft_rate", "no-draft rate"),
-    ("side_payment_rate", "side payments / item"),
-)
-
 
 # ----------------------------------------------------------------------------- document model
 
@@ -96,16 +86,12 @@ Block = Heading | Para | Table | FigureBlock | Pre
 
 def ci(value: float | None, interval: list[float] | tuple[float, float] | None, digits: int = 3) -> str:
     """``0.123 [0.110, 0.136]`` (``—`` for a missing value)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if not interval:
-        return f"{value:.{digits}f}"
-    return f"{value:.{digits}f} [{interval[0]:.{digits}f}, {interval[1]:.{digits}f}]"
+    return fmt_ci(value, interval, digits)
 
 
 def signed_ci(value: float, interval: list[float], digits: int = 3) -> str:
     """``+0.412 [+0.408, +0.416]``."""
-    return f"{value:+.{digits}f} [{interval[0]:+.{digits}f}, {interval[1]:+.{digits}f}]"
+    return fmt_ci(value, interval, digits, signed=True)
 
 
 def _num(x: Any, digits: int = 4) -> str:
@@ -158,9 +144,8 @@ def _provenance(res: Results) -> list[Block]:
 
 def _metrics_table(res: Results) -> Table:
     sums = res.summaries
-    shown = [(k, label) for k, label in METRIC_ROWS
-             if any(float(s["metrics"].get(k, 0) or 0) != 0 for s in sums)
-             or k in ("throughput", "deadlock_rate", "adoption_rate")]
+    shown = [(k, vocab.label(k)) for k in vocab.RUN_RATES
+             if any(float(s["metrics"].get(k, 0) or 0) != 0 for s in sums) or k in vocab.ALWAYS_SHOWN]
     rows = [["items / run", *[_num(s["metrics"]["items"]) for s in sums]]]
     for k, label in shown:
         rows.append([label, *[ci(s["metrics"].get(k), s["metrics"].get(f"{k}_ci95")) for s in sums]])
@@ -177,7 +162,7 @@ def _summary_blocks(res: Results) -> list[Block]:
                     + str(s0.get("notes", ""))))
     out.append(_metrics_table(res))
     if res.differences:
-        keys = [(k, label) for k, label in METRIC_ROWS if k in res.differences[0]]
+        keys = [(k, vocab.label(k)) for k in vocab.RUN_RATES if k in res.differences[0]]
         rows = [[d["scenario"], *[signed_ci(d[k], d[f"{k}_ci95"]) for k, _ in keys]]
                 for d in res.differences]
         out.append(Table(["scenario", *[label for _, label in keys]], rows,
@@ -188,7 +173,8 @@ def _summary_blocks(res: Results) -> list[Block]:
             rows = [[f"{p['first_meeting']}–{p['last_meeting']}", ", ".join(p["joined"]) or "—",
                      _num(p["members_present"]), ci(p["throughput"], p["throughput_ci95"]),
                      ci(p["deadlock_rate"], p["deadlock_rate_ci95"])] for p in s["periods"]]
-            out.append(Table(["meetings", "joined", "members", "throughput", "deadlock rate"], rows,
+            out.append(Table(["meetings", "joined", "members", vocab.label("throughput"),
+                              vocab.label("deadlock_rate")], rows,
                              caption=f"{s['scenario']}: by period (accessions during the run)",
                              numeric_from=2))
     names: list[str] = []
@@ -204,8 +190,9 @@ def _summary_blocks(res: Results) -> list[Block]:
         rows.append(row)
     heads = ["member"]
     for s in sums:
-        heads += (["objects", "sole veto"] if len(sums) == 1
-                  else [f"{s['scenario']}: objects", f"{s['scenario']}: sole veto"])
+        objects, sole = vocab.short("objection_rate"), vocab.short("sole_veto_rate")
+        heads += ([objects, sole] if len(sums) == 1
+                  else [f"{s['scenario']}: {objects}", f"{s['scenario']}: {sole}"])
     out.append(Table(heads, rows, caption="Objections per agenda item (at the last vote taken; sole = "
                      "the only objector on an item not adopted by consensus), 95% CI"))
     return out
@@ -224,8 +211,9 @@ def _sweep_blocks(res: Results) -> list[Block]:
         if design.get(k) is not None:
             rows.append([k, _num(design[k])])
     for path, spec in (exp.get("parameters") or {}).items():
-        rows.append([f"parameter {path}", (f"{spec['low']} … {spec['high']}" if isinstance(spec, dict)
-                                           else ", ".join(map(str, spec)))])
+        rows.append([f"parameter: {vocab.parameter_label(path)} ({path})",
+                     (f"{spec['low']} … {spec['high']}" if isinstance(spec, dict)
+                      else ", ".join(map(str, spec)))])
     out.append(Table(["item", "value"], rows, numeric_from=99))
     scen = exp.get("scenarios") or []
     if scen:
@@ -237,7 +225,8 @@ def _sweep_blocks(res: Results) -> list[Block]:
     out.append(Heading(2, "Results", "results"))
     table = summarize_results(res.path)
     params = [p for p in res.parameters if p in table.columns]
-    metrics = [m for m in ("throughput", "deadlock_rate", "adoption_rate", "mean_rounds") if m in table.columns]
+    metrics = [m for m in vocab.SWEEP_SUMMARY if m in table.columns
+               and (not vocab.metric(m).optional or table[m].fillna(0).any())]
     rows = []
     for r in table.head(MAX_POINT_ROWS).to_dict("records"):
         rows.append([_num(r["point"]), str(r["scenario"]), *[_num(r[p]) for p in params],
@@ -246,9 +235,10 @@ def _sweep_blocks(res: Results) -> list[Block]:
     cap = "Per design point: means over replications with 95% Student-t intervals"
     if len(table) > MAX_POINT_ROWS:
         cap += f" (first {MAX_POINT_ROWS} of {len(table)} points; all of them: sco_sim.sweep.summarize_results)"
-    out.append(Table(["point", "scenario", *params, "replications", *metrics], rows, caption=cap,
-                     numeric_from=2))
-    for metric in ("deadlock_rate", "throughput"):
+    out.append(Table(["point", "scenario", *[vocab.parameter_label(p) for p in params], "replications",
+                      *[vocab.label(m) for m in metrics]], rows, caption=cap, numeric_from=2))
+    out += _attribution_blocks(res)
+    for metric in vocab.HEADLINE:
         try:
             idx = res.sensitivity(metric)
         except InputError as exc:
@@ -259,10 +249,36 @@ def _sweep_blocks(res: Results) -> list[Block]:
         cols = [c for c in ("S1", "S1_conf", "ST", "ST_conf", "mu", "mu_star", "mu_star_conf", "sigma")
                 if c in idx.columns]
         out.append(Table(["scenario", "parameter", *cols],
-                         [[str(r["scenario"]), str(r["parameter"]), *[f"{r[c]:.4f}" for c in cols]]
+                         [[str(r["scenario"]), f"{vocab.parameter_label(str(r['parameter']))} "
+                           f"({r['parameter']})", *[f"{r[c]:.4f}" for c in cols]]
                           for r in idx.to_dict("records")],
-                         caption=f"Sensitivity indices of {metric} (conf: 95% bootstrap half-width)",
-                         numeric_from=2))
+                         caption=f"Sensitivity indices of the {vocab.label(metric)} (conf: 95% "
+                                 "bootstrap half-width)", numeric_from=2))
+        from .plots import sensitivity_warnings
+
+        for w in sensitivity_warnings(idx):
+            out.append(Para(f"Warning ({vocab.label(metric)}): {w}."))
+    return out
+
+
+def _attribution_blocks(res: Results) -> list[Block]:
+    """The attribution chains of an experiment: each step's paired difference with its 95% CI."""
+    attr = res.attribution()
+    if attr is None or not len(attr):
+        return []
+    out: list[Block] = [Heading(3, "Attribution", "attribution")]
+    for chain, part in attr.groupby("chain", sort=False):
+        metric = str(part["metric"].iloc[0])
+        rows = [[_num(r["step"]), f"{r['from']} → {r['to']}",
+                 " ".join(x for x in (f"+{r['added']}" if r["added"] else "",
+                                      f"−{r['removed']}" if r["removed"] else "") if x) or "—",
+                 f"{r['from_mean']:.3f} → {r['to_mean']:.3f}",
+                 signed_ci(r["difference"], [r["ci_low"], r["ci_high"]]), _num(r["replications"])]
+                for r in part.to_dict("records")]
+        out.append(Table(["step", "from → to", "members", vocab.label(metric), "difference (95% CI)",
+                          "replications"], rows, numeric_from=3,
+                         caption=f"Chain {chain!r}: change in the {vocab.label(metric)} at each step "
+                                 "(paired by replication under common random numbers)"))
     return out
 
 
@@ -274,7 +290,9 @@ def _figure_blocks(res: Results, figures: list[tuple[str, Any]]) -> list[Block]:
         title = title_of(fig) or stem
         out.append(FigureBlock(stem, png_bytes(fig), title, caption_of(fig)))
     if len(out) == 1:
-        out.append(Para("No figures: this folder supports none."))
+        from .plots import why_no_figures
+
+        out.append(Para(f"No figures: {why_no_figures(res)}."))
     return out
 
 

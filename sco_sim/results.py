@@ -278,6 +278,31 @@ class Results:
         return self._indices[metric]
 
 
+    def attribution(self) -> pd.DataFrame | None:
+        """A sweep's attribution table (None without scenarios to attribute).
+
+        Computed from the run rows (paired differences by replication; nothing is re-run); only
+        experiments with an ``[attribution]`` chain have one.
+        """
+        if not self.is_sweep:
+            return None
+        exp = self.manifest.get("experiment") or {}
+        if not exp.get("attribution"):
+            return None
+        if "attribution" not in self._indices:
+            from .experiment import attribution, from_description
+
+            self._indices["attribution"] = attribution(self.runs, from_description(exp))
+        return self._indices["attribution"]
+
+    def chairs(self, scenario: str) -> list[str]:
+        """The chair of meetings 1, 2, ... of a run's scenario ([] when its file is not found)."""
+        cfg = self.configs().get(scenario)
+        if cfg is None:
+            return []
+        return [cfg.names[cfg.chair(m)] for m in range(cfg.meetings)]
+
+
 def _read_json(path: Path, folder: Path, name: str) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))

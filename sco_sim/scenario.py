@@ -268,6 +268,26 @@ class Rivalry(_Strict):
 Pressure.model_rebuild()
 
 
+class Uncertain(_Strict):
+    """One `[[uncertain]]` entry: the plausible range of one number of the file, and why.
+
+    ``path`` is a ``--set`` parameter path. Continuous inputs give ``low`` and ``high`` (and, for
+    "triangular", an optional ``mode``; for "normal", ``sd``, truncated to the bounds); categorical
+    ones give ``values``. Inputs sharing a ``group`` form one factor of the sensitivity analysis.
+    Checked against the file by :mod:`sco_sim.uncertain` (path resolves, range holds the value).
+    """
+
+    path: str = Field(min_length=1)
+    low: Finite | None = None
+    high: Finite | None = None
+    values: list[Any] | None = None
+    distribution: Literal["uniform", "triangular", "normal", "categorical"] = "uniform"
+    mode: Finite | None = None
+    sd: Annotated[float, Field(gt=0.0, allow_inf_nan=False), _NUMBER] | None = None
+    reason: str = Field(min_length=1)
+    group: str | None = None
+
+
 class Generate(_Strict):
     """`[generate]`: N members with ideal points drawn uniformly in the box each replication."""
 
@@ -293,6 +313,7 @@ class Scenario(_Strict):
     side_payments: SidePayments = SidePayments()
     community: Community = Community()
     pressure: list[Pressure] = []
+    uncertain: list[Uncertain] = []
 
     @property
     def n_dims(self) -> int:
@@ -366,6 +387,17 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
                     merged[index[pair]].update(r)
                 else:
                     merged.append(r)
+            out[key] = merged
+        elif key == "uncertain" and isinstance(value, list) and isinstance(out.get(key), list):
+            # a child adds declarations or replaces its parent's by path
+            merged = list(out[key])
+            index = {u.get("path"): i for i, u in enumerate(merged) if isinstance(u, dict)}
+            for u in value:
+                path = u.get("path") if isinstance(u, dict) else None
+                if path is not None and path in index:
+                    merged[index[path]] = u
+                else:
+                    merged.append(u)
             out[key] = merged
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _merge(out[key], value)
@@ -807,8 +839,15 @@ def parse_scenario(raw: dict[str, Any], src: str) -> Scenario:
 
 def load_scenario(path: str | Path) -> Scenario:
     """Load, merge (`extends`) and validate a scenario file; raises InputError on bad input."""
+    from .uncertain import declaration_problems  # the checks need parameter paths (which import us)
+
     p = Path(path)
-    return parse_scenario(load_raw(p), str(path))
+    raw = load_raw(p)
+    scn = parse_scenario(raw, str(path))
+    problems = declaration_problems(raw, scn, str(path))
+    if problems:
+        raise InputError(problems)
+    return scn
 
 
 def load_scenario_text(text: str, name: str = "upload", base_dir: Path | None = None) -> Scenario:

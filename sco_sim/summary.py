@@ -8,46 +8,12 @@ narrower than comparing two independent intervals.
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .engine import RunResults
 from .engine.results import PERIOD_TOTALS, RUN_TOTALS, periods_of
-
-RATE_METRICS = (
-    "throughput",
-    "adoption_rate",
-    "deadlock_rate",
-    "consensus_rate",
-    "subset_rate",
-    "null_draft_rate",
-    "mean_rounds",
-    "side_payment_rate",
-)
-
-
-def mean_ci(
-    values: np.ndarray, level: float = 0.95, lower: float | None = None, upper: float | None = None
-) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval; a single value or no spread gives a point interval.
-
-    ``lower`` / ``upper`` clip the interval to the quantity's range (a rate cannot be negative).
-    """
-    v = np.asarray(values, dtype=float)
-    m = float(v.mean())
-    if len(v) < 2:
-        return m, m, m
-    sd = float(v.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1)) * sd / math.sqrt(len(v))
-    lo, hi = m - half, m + half
-    if lower is not None:
-        lo = max(lo, lower)
-    if upper is not None:
-        hi = min(hi, upper)
-    return m, lo, hi
+from .intervals import mean_ci, paired_ci
+from .vocabulary import PERIOD_RATES, RUN_RATES
 
 
 def per_run(results: RunResults) -> pd.DataFrame:
@@ -91,7 +57,7 @@ def periods(results: RunResults) -> list[dict]:
             "joined": joined,
             "members_present": int(cfg.present(first).sum()),
         }
-        for name in ("throughput", "deadlock_rate", "consensus_rate", "subset_rate"):
+        for name in PERIOD_RATES:
             mean, lo, hi = mean_ci(rates[name].to_numpy(), lower=0.0)
             entry[name] = mean
             entry[f"{name}_ci95"] = [lo, hi]
@@ -130,14 +96,10 @@ def summarize(results: RunResults) -> dict:
     """The run's headline numbers: counts are means per replication; rates carry 95% CIs."""
     runs = per_run(results)
     metrics: dict[str, object] = {
-        "items": float(runs["items"].mean()),
-        "adopted": float(runs["adopted"].mean()),
-        "consensus": float(runs["consensus"].mean()),
-        "subset_texts": float(runs["subset_texts"].mean()),
-        "deadlocked": float(runs["deadlocked"].mean()),
-        "side_payments": float(runs["side_payments"].mean()),
+        name: float(runs[name].mean())
+        for name in ("items", "adopted", "consensus", "subset_texts", "deadlocked", "side_payments")
     }
-    for name in RATE_METRICS:
+    for name in RUN_RATES:
         m, lo, hi = mean_ci(runs[name].to_numpy(), lower=0.0)
         metrics[name] = m
         metrics[f"{name}_ci95"] = [lo, hi]
@@ -193,9 +155,8 @@ def compare(results: list[RunResults]) -> dict:
     for r in results[1:]:
         runs = per_run(r)
         diff: dict[str, object] = {"scenario": r.config.name, "baseline": base.config.name}
-        for name in RATE_METRICS:
-            d = runs[name].to_numpy() - base_runs[name].to_numpy()
-            m, lo, hi = mean_ci(d)
+        for name in RUN_RATES:
+            m, lo, hi = paired_ci(runs[name].to_numpy(), base_runs[name].to_numpy())
             diff[name] = m
             diff[f"{name}_ci95"] = [lo, hi]
         differences.append(diff)

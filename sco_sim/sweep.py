@@ -21,7 +21,6 @@ task to its own Parquet file (:class:`~sco_sim.store.ResultStore`) as soon as it
 from __future__ import annotations
 
 import copy
-import math
 import multiprocessing
 import re
 import shlex
@@ -40,15 +39,16 @@ from . import experiment as _experiment
 from .engine import simulate
 from .errors import InputError, Problem
 from .executors import Executor, InProcessExecutor
+from .intervals import mean_ci
 from .output import versions
 from .store import ResultStore, task_id, task_key
-from .summary import mean_ci, run_table
+from .summary import run_table
+from .vocabulary import RUN_COUNTS, RUN_RATES, SWEEP_SUMMARY
 
 #: run-level metrics every runs chunk has (error rows carry them as missing values)
-RUN_METRICS = ("items", "adopted", "deadlocked", "null_drafts", "rounds", "meetings", "throughput",
-               "adoption_rate", "deadlock_rate", "null_draft_rate", "mean_rounds")
+RUN_METRICS = (*RUN_COUNTS, "meetings", *RUN_RATES)
 #: metrics :func:`summarize_results` reports with 95% intervals
-SUMMARY_METRICS = ("throughput", "deadlock_rate", "adoption_rate", "mean_rounds", "null_draft_rate")
+SUMMARY_METRICS = SWEEP_SUMMARY
 FORMAT = "sco-sim sweep v1"
 
 
@@ -411,13 +411,6 @@ def _run_locked(exp: Any, out_dir: str | Path, executor: Executor | None,
 # --------------------------------------------------------------------------- summaries
 
 
-def _ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    v = values[~np.isnan(values)]
-    if len(v) == 0:
-        return math.nan, math.nan, math.nan
-    return mean_ci(v, level)
-
-
 def summarize_results(out_dir: str | Path,
                       metrics: tuple[str, ...] = SUMMARY_METRICS) -> pd.DataFrame:
     """Summarize a sweep per design point: means with 95% Student-t intervals over replications.
@@ -450,7 +443,7 @@ def summarize_results(out_dir: str | Path,
         rec["errors"] = int((~ok).sum())
         for m in metrics:
             vals = df.loc[ok, m].to_numpy(dtype=float) if m in df.columns else np.array([])
-            mean, lo, hi = _ci(vals)
+            mean, lo, hi = mean_ci(vals)
             rec[m], rec[f"{m}_ci_low"], rec[f"{m}_ci_high"] = mean, lo, hi
         out.append(rec)
         current.clear()

@@ -40,12 +40,12 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .config import Config, build_config
 from .engine import RunResults, simulate
+from .intervals import mean_ci, paired_ci, ratio_ci
 from .scenario import load_scenario
-from .summary import mean_ci, per_run, periods
+from .summary import per_run, periods
 
 REPRODUCED = "reproduced"
 PARTLY = "partly"
@@ -66,45 +66,6 @@ EXPANSION_MEETING = 17  # India and Pakistan join at meeting 17 (2017) in the hi
 
 FACTS_SHEET = "facts sheet (sco-facts.md)"
 PAPER = "Xue & Makengo (2021)"
-
-
-# ----------------------------------------------------------------------------------- statistics
-
-
-def _t(n: int) -> float:
-    return float(stats.t.ppf(0.975, n - 1)) if n > 1 else 0.0
-
-
-def ratio_ci(num: np.ndarray, den: np.ndarray) -> tuple[float, float, float]:
-    """sum(num) / sum(den) over replications with a linearised 95 % t interval (nan if no items).
-
-    When every replication's ``num`` lies in ``[0, den]`` the ratio is a share and its interval is
-    clipped to [0, 1].
-    """
-    num = np.asarray(num, dtype=float)
-    den = np.asarray(den, dtype=float)
-    total = den.sum()
-    if total <= 0:
-        return math.nan, math.nan, math.nan
-    r = float(num.sum() / total)
-    n = len(num)
-    if n < 2:
-        return r, r, r
-    z = (num - r * den) / den.mean()
-    half = _t(n) * float(z.std(ddof=1)) / math.sqrt(n)
-    lo, hi = r - half, r + half
-    if np.all(num >= 0) and np.all(num <= den):  # a share: keep the interval inside [0, 1]
-        lo, hi = max(lo, 0.0), min(hi, 1.0)
-    return r, lo, hi
-
-
-def paired_ci(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
-    """Mean of per-replication differences a - b (replications where either is nan dropped)."""
-    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-    d = d[~np.isnan(d)]
-    if len(d) == 0:
-        return math.nan, math.nan, math.nan
-    return mean_ci(d)
 
 
 # --------------------------------------------------------------------------------- result types

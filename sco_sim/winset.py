@@ -8,13 +8,12 @@ draft, and a winset is a property of positions alone.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from .config import Config
+from .intervals import wilson_interval
 from .model.drafting import passing_segments_1d
 from .model.geometry import accepts_points, intervals_1d
 from .model.rules import resolve, voting_weights
@@ -30,22 +29,6 @@ class WinsetResult:
     ci95: tuple[float, float]
     method: str  # "exact" or "monte_carlo"
     samples: int
-
-
-def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion (sound even at 0 or n successes)."""
-    if n == 0:
-        return 0.0, 1.0
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    p = successes / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    # At 0 or n successes the bound is exactly 0 or 1 in theory; rounding would leave a hair off
-    # and the interval would exclude its own estimate.
-    lo = 0.0 if successes == 0 else max(0.0, centre - half)
-    hi = 1.0 if successes == n else min(1.0, centre + half)
-    return lo, hi
 
 
 def line_share(config: Config, ideal: np.ndarray, status_quo: np.ndarray, j: int) -> float:

@@ -13,11 +13,13 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sco_sim.errors import InputError
@@ -314,3 +316,139 @@ def test_bad_upload_is_one_line_and_good_choices_load(page, tmp_path):
     _click(page, "Reset")  # Reset rebuilds the chosen scenario, not the one first shown
     _expect(page, "meetings-held", r"^Meetings held: 0 of 20$")
     _expect(page, "scenario-name", r"SCO 2001: six founders")
+
+
+# ------------------------------------------------------------------ what the page shows
+
+
+def test_labels_of_the_dashboard_pictures_never_overprint():
+    """The four Central Asian founders sit almost on one point in the 3+5 file."""
+    from matplotlib.text import Text
+
+    from sco_sim import plots
+
+    model = app.DashboardModel(scenario="sco_2017_3plus5.toml")
+    for _ in range(2):
+        model.step()
+    assert len(model.items) == 2 * model.config.items_per_meeting  # every item recorded
+    for fig in (app._policy_figure(model, 0, 1), app._item_figure(model, model.items[-1], 0, 1)):
+        fig.canvas.draw()
+        labels = [t for t in fig.findobj(Text) if t.get_gid() == "member-label"]
+        assert len(labels) == model.config.n_members
+        assert plots.text_overlaps(labels) == []
+        colours = {c.lower() for c in app.OI.values()}
+        for line in fig.axes[0].lines:
+            assert matplotlib_colour(line.get_color()) in colours  # Okabe–Ito or grey only
+
+
+def matplotlib_colour(c) -> str:
+    import matplotlib.colors
+
+    hexa = matplotlib.colors.to_hex(c).lower()
+    return hexa if hexa != "#555555" else app.OI["black"].lower()
+
+
+def test_item_view_records_what_each_item_faced():
+    model = app.DashboardModel(scenario="teaching/three_on_a_line.toml")
+    model.step()
+    view = model.items[0]
+    assert view.meeting == 1 and view.item == 1
+    # unanimity with the status quo at the median's ideal: the median objects, nothing passes
+    assert view.outcome == "none" and "B" in view.objectors
+    assert view.status_quo is not None and view.status_quo.shape == (model.config.n_dims,)
+
+
+def test_headline_accumulates_on_common_random_numbers():
+    h = app.Headline(*app.HEADLINE_PAIR)
+    h.add(40)
+    first = h.numbers("deadlock_rate")
+    h.add(40)
+    second = h.numbers("deadlock_rate")
+    assert h.n == 80
+    # the same replications as one run of 80 (common random numbers, no stream reused)
+    whole = app.run_block(h.configs[1], 80, 0, 0)["deadlock_rate"].to_numpy()
+    assert np.array_equal(h.runs[1]["deadlock_rate"].to_numpy(), whole)
+    # 3+5 deadlocks more than 2+4, and the paired interval narrows as replications accumulate
+    d, lo, hi = second["diff"]
+    assert lo > 0
+    assert hi - lo < first["diff"][2] - first["diff"][1]
+
+
+def test_sigterm_stops_the_server_and_frees_the_port(tmp_path):
+    _browser_or_skip()
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "sco_sim", "dashboard", str(THREE), "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/", proc)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 130
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", port))  # free: binding would fail with "address already in use"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_for(url: str, proc: subprocess.Popen, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"{url} did not answer")
+
+
+def test_page_layout_pictures_inside_cards_values_shown_no_stray_tab(page):
+    _expect(page, "value-extra_tolerance", r"^Tolerance added to every member: 0\.00$")
+    slider = page.locator(".v-input", has_text="Tolerance added to every member").get_by_role("slider")
+    slider.focus()
+    slider.press("ArrowRight")
+    _expect(page, "value-extra_tolerance", r"^Tolerance added to every member: 0\.01$")
+    assert "Page 0" not in page.inner_text("body") and "PAGE 0" not in page.inner_text("body")
+    _click(page, "Step")
+    _expect(page, "meetings-held", r"^Meetings held: 1 of 10$")
+    page.get_by_text("Detailed picture").click()
+    for testid in ("policy-picture", "curves-picture", "item-picture"):
+        img = page.get_by_test_id(testid)
+        img.wait_for()
+        card = img.locator("xpath=ancestor::div[contains(@class, 'v-card')][1]")
+        ib, cb = img.bounding_box(), card.bounding_box()
+        assert ib["height"] > 50, testid
+        assert cb["x"] <= ib["x"] and ib["x"] + ib["width"] <= cb["x"] + cb["width"] + 1, testid
+        assert cb["y"] <= ib["y"] and ib["y"] + ib["height"] <= cb["y"] + cb["height"] + 1, testid
+    _expect(page, "item-position", r"^Item 4 of 4: meeting 1, item 4$")
+    page.get_by_role("button", name="◀ previous item").click()
+    _expect(page, "item-position", r"^Item 3 of 4: meeting 1, item 3$")
+    _expect(page, "item-objectors", r"^Objected: ")
+
+
+def test_headline_view_moves_the_right_way(page):
+    _expect(page, "headline-n", r"^Replications: 0 of each")
+    page.get_by_test_id("headline-add").click()
+    _expect(page, "headline-n", r"^Replications: 50 of each")
+    first = _read(page, "headline-diff-deadlock")
+    page.get_by_test_id("headline-add").click()
+    _expect(page, "headline-n", r"^Replications: 100 of each")
+    from playwright.sync_api import expect
+
+    # each number reaches the browser on its own: wait for the difference to be redrawn
+    expect(page.get_by_test_id("headline-diff-deadlock")).not_to_have_text(first, timeout=20_000)
+    second = _read(page, "headline-diff-deadlock")
+
+    def interval(text: str) -> tuple[float, float, float]:
+        d, lo, hi = map(float, re.findall(r"[+-]\d+\.\d+", text))
+        return d, lo, hi
+
+    d1, lo1, hi1 = interval(first)
+    d2, lo2, hi2 = interval(second)
+    assert lo2 > 0  # enlargement (2+4 -> 3+5) raises the deadlock rate
+    assert hi2 - lo2 < hi1 - lo1  # the interval narrows as replications accumulate
+    page.get_by_test_id("headline-picture").wait_for()

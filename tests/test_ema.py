@@ -115,6 +115,6 @@ def test_core_does_not_import_the_adapter():
     import subprocess
     import sys
 
-    code = ("import sys, sco_sim, sco_sim.cli, sco_sim.sweep, sco_sim.simulation; "
+    code = ("import sys, sco_sim, sco_sim.cli, sco_sim.sweep, sco_sim.engine; "
             "sys.exit('sco_sim.ema' in sys.modules or 'ema_workbench' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

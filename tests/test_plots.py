@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import matplotlib
+import matplotlib.colors
 
 matplotlib.use("Agg")
 
@@ -15,6 +16,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from conftest import SCENARIOS, THREE_ON_A_LINE  # noqa: E402
 from matplotlib.container import BarContainer  # noqa: E402
+from matplotlib.legend import Legend  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 
 from sco_sim import plots  # noqa: E402
 from sco_sim.cli import load_config, main  # noqa: E402
@@ -114,6 +117,8 @@ def test_timeseries_lines_and_accession_events(folders):
     assert sorted(ln.get_xdata()[0] for ln in marks) == [16.5, 22.5, 23.5]
     labels = [t.get_text() for t in top.texts if t.get_gid() == "event-label"]
     assert "+India, Pakistan" in labels and "+Belarus" in labels
+    fig.canvas.draw()  # +Iran and +Belarus mark consecutive meetings: their labels must not overprint
+    assert plots.text_overlaps([t for t in top.texts if t.get_gid() == "event-label"]) == []
     assert bottom.get_xlabel().startswith("meeting")
 
 
@@ -215,13 +220,17 @@ def test_sweep_line_and_heatmap(folders):
     lines = plots.figures_for(res, "sweep-line")
     assert len(lines) == 2  # one per varied parameter
     stem, fig = lines[0]
-    check_common(fig, 9, ["negotiation.max_rounds"])
+    check_common(fig, 9, ["consultation rounds"])  # the human label in the title ...
+    assert "negotiation.max_rounds" in plots.caption_of(fig)  # ... the dotted path in the caption
     for ax in data_axes(fig):
+        # one line per level of the other swept parameter (members.*.tolerance = 0, 0.05), not pooled
         series = [ln for ln in ax.lines if ln.get_gid() == "series"]
-        assert len(series) == 1 and list(series[0].get_xdata()) == [0, 2, 4]
-    assert "members.*.tolerance" in plots.caption_of(fig)  # averaged over the other parameter
+        assert [ln.get_label() for ln in series] == ["0", "0.05"]
+        assert all(list(ln.get_xdata()) == [0, 2, 4] for ln in series)
+    legend = next(leg for leg in fig.findobj(Legend) if leg.get_gid() == "series-legend")
+    assert "every member's tolerance" in legend.get_title().get_text()
     [(_, heat)] = plots.figures_for(res, "sweep-heatmap")
-    check_common(heat, 9, ["negotiation.max_rounds"])
+    check_common(heat, 9, ["consultation rounds"])
     panels = [ax for ax in heat.axes if (ax.get_gid() or "").startswith("heat:")]
     assert len(panels) == 1 and panels[0].images[0].get_array().shape == (2, 3)
 
@@ -357,3 +366,131 @@ def test_cli_error_line_for_plot_errors(tmp_path):
     line = exc.value.one_line()
     assert line.startswith(str(tmp_path / "missing") + ": RESULTS: no such folder")
     assert "\n" not in line
+
+
+# --------------------------------------------------------------------------- figures that cannot be misread
+
+EXPANSION = Path(__file__).resolve().parents[1] / "experiments" / "expansion.toml"
+
+
+@pytest.fixture(scope="module")
+def expansion(tmp_path_factory) -> Path:
+    """The headline experiment (its [attribution] chains), small."""
+    out = tmp_path_factory.mktemp("expansion") / "exp"
+    cli_ok(["sweep", str(EXPANSION), "-r", "4", "--meetings", "3", "--workers", "1", "--out", str(out),
+            "--no-progress"])
+    return out
+
+
+def test_attribution_figure_shows_every_step_with_its_paired_interval(expansion, tmp_path):
+    res = load_results(expansion)
+    assert plots.available_kinds(res) == ["attribution"]
+    [(stem, fig)] = plots.figures_for(res, "attribution")
+    check_common(fig, 0, ["Attribution"])
+    attr = res.attribution()
+    chains = list(dict.fromkeys(attr["chain"]))
+    assert chains == ["accessions", "India first", "Pakistan first"]
+    axes = data_axes(fig)
+    assert len(axes) == 3  # one panel per chain
+    for ax, chain in zip(axes, chains):
+        part = attr[attr["chain"] == chain]
+        [dots] = [c for c in ax.collections if c.get_gid() == "attribution-mean"]
+        xs = dots.get_offsets()[:, 0]
+        assert sorted(xs) == pytest.approx(sorted(part["difference"]))  # the paired mean differences
+        hollow = [tuple(fc) == (1, 1, 1, 1) for fc in dots.get_facecolors()]
+        order = np.argsort(xs)
+        zero = ((part["ci_low"] <= 0) & (part["ci_high"] >= 0)).to_numpy()[np.argsort(part["difference"].to_numpy())]
+        assert [hollow[k] for k in order] == list(zero)  # hollow exactly where the interval holds 0
+        assert ax.get_title(loc="left").endswith(chain)
+    fig.canvas.draw()
+    values = [t for t in fig.findobj(Text) if t.get_gid() == "attribution-value"]
+    assert len(values) == len(attr) and not plots.text_overlaps(values)
+    assert [p.name for p in plots.plot_results(expansion, out_dir=tmp_path)] == ["attribution.png"]
+
+
+def test_a_sweep_with_nothing_to_draw_is_an_error_not_silence(tmp_path):
+    exp = experiment_from_scenario(S2001, [], replications=2, seed=1, meetings=2)
+    run_sweep(exp, tmp_path / "one", command="sco-sim sweep (test)")
+    with pytest.raises(InputError) as exc:
+        plots.plot_results(tmp_path / "one", out_dir=tmp_path / "figs")
+    assert "nothing to draw" in exc.value.problems[0].message
+    assert not (tmp_path / "figs").exists()
+
+
+def test_timeseries_names_the_chair_of_each_meeting(folders):
+    hist = load_results(folders["hist"])
+    [(_, fig)] = plots.figures_for(hist, "timeseries")
+    cfg = hist.configs()[hist.scenario_names[0]]
+    expected = [cfg.names[cfg.chair(m)] for m in range(cfg.meetings)]
+    top_axis = next(a for a in fig.findobj(lambda o: getattr(o, "get_gid", lambda: None)() == "chairs"))
+    assert [t.get_text() for t in top_axis.get_xticklabels()] == expected
+    assert "same in every replication" in plots.caption_of(fig)
+    # two scenarios with different rotations: both names at every meeting
+    res = load_results(folders["cmp"])
+    [(_, fig)] = plots.figures_for(res, "timeseries")
+    top_axis = next(a for a in fig.findobj(lambda o: getattr(o, "get_gid", lambda: None)() == "chairs"))
+    assert all(" / " in t.get_text() for t in top_axis.get_xticklabels())
+
+
+def test_policy_plot_members_never_look_like_the_status_quo():
+    cfg = load_config(str(SCENARIOS / "sco_2024_belarus.toml"), None)
+    fig = plots.plot_policy_space(cfg, seed=0, meetings=3, grid=41)
+    main_ax = next(ax for ax in fig.axes if ax.get_gid() == "policy-main")
+    ideals = [c for c in main_ax.collections if (c.get_gid() or "").startswith("ideal:")]
+    assert len(ideals) == 10
+    styles = {(tuple(c.get_facecolor()[0][:3]), str(c.get_paths()[0].vertices.round(3).tobytes()))
+              for c in ideals}
+    assert len(styles) == 10  # colour and marker pairs all differ
+    black = matplotlib.colors.to_rgb("#000000")
+    assert all(tuple(c.get_facecolor()[0][:3]) != black for c in ideals)  # black is the status quo's
+    assert "*" not in plots.MEMBER_MARKERS and "s" not in plots.MEMBER_MARKERS
+
+
+def test_sensitivity_warns_in_the_figure_and_on_stderr(folders, tmp_path, capsys):
+    sobol = pd.DataFrame({"scenario": "3+5", "parameter": ["negotiation.max_rounds", "members.India.tolerance"],
+                          "metric": "deadlock_rate", "S1": [0.6, 0.01], "S1_conf": [0.1, 0.05],
+                          "ST": [0.7, 0.02], "ST_conf": [0.1, 0.01], "points": 64, "replications": 20})
+    warnings = plots.sensitivity_warnings(sobol)
+    assert len(warnings) == 2  # India's tolerance crosses 0; 20 < 30 replications
+    assert "India's tolerance" in warnings[0] and "20 replications" in warnings[1]
+    fig = plots.plot_sensitivity(sobol, seed=0)
+    shown = [t.get_text() for t in fig.findobj(Text) if t.get_gid() == "warning"]
+    assert shown and "include 0" in shown[0]
+    clean = sobol.assign(S1=[0.6, 0.3], ST=[0.7, 0.4], replications=100)
+    assert plots.sensitivity_warnings(clean) == []
+    plots.plot_results(folders["morris"], kind="sensitivity", out_dir=tmp_path)
+    assert "sco-sim: warning: sensitivity-deadlock-rate:" in capsys.readouterr().err
+
+
+def test_dpi_sets_the_png_resolution(folders, tmp_path):
+    from PIL import Image
+
+    low = plots.plot_results(folders["cmp"], kind="comparison", out_dir=tmp_path / "a", dpi=60)[0]
+    high = plots.plot_results(folders["cmp"], kind="comparison", out_dir=tmp_path / "b", dpi=120)[0]
+    (w1, h1), (w2, h2) = Image.open(low).size, Image.open(high).size
+    assert w2 == pytest.approx(2 * w1, abs=2) and h2 == pytest.approx(2 * h1, abs=2)
+    assert main(["plot", str(folders["cmp"]), "--kind", "comparison", "--dpi", "60",
+                 "--out", str(tmp_path / "c")]) == 0
+    assert Image.open(tmp_path / "c" / "comparison.png").size == (w1, h1)
+
+
+def test_place_labels_leaves_no_overprint():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 3))
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    # five Central Asian members on nearly one point, two more close by: the dashboard's case
+    xs = [0.50, 0.501, 0.502, 0.503, 0.504, 0.52, 0.2]
+    ys = [0.50, 0.501, 0.499, 0.500, 0.502, 0.51, 0.8]
+    names = ["Kazakhstan", "Kyrgyzstan", "Tajikistan", "Uzbekistan", "Turkmenistan", "China", "India"]
+    ax.scatter(xs, ys)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    texts = [ax.text(x, y, n, fontsize=8) for x, y, n in zip(xs, ys, names)]
+    fig.canvas.draw()
+    assert plots.text_overlaps(texts)  # as placed, they overprint
+    plots.place_labels(ax, texts, xs, ys)
+    fig.canvas.draw()
+    assert plots.text_overlaps(texts) == []

@@ -133,9 +133,11 @@ def test_sweep_report_has_design_points_indices_and_figures(folders, tmp_path):
     assert not page.external
     assert "fig-sensitivity-deadlock-rate" in page.figure_ids
     assert any(i.startswith("fig-sweep-line") for i in page.figure_ids)
-    assert "mu_star" in text and "Sensitivity indices of deadlock_rate" in text
+    assert "mu_star" in text and "Sensitivity indices of the deadlock rate" in text
     assert "sco-sim sweep (report test)" in text
-    assert "negotiation.max_rounds" in text
+    assert "negotiation.max_rounds" in text and "consultation rounds" in text  # path and label
+    # two replications per design point: the report says what the indices cannot show
+    assert "Warning (deadlock rate): only 2 replications per design point" in html.unescape(text)
 
 
 def test_report_errors(folders, tmp_path):
@@ -155,3 +157,22 @@ def test_report_errors(folders, tmp_path):
     with pytest.raises(InputError) as exc:
         write_report(folders["cmp"], blocker / "r.html")
     assert exc.value.problems[0].field == "--out"
+
+
+def test_report_of_the_expansion_experiment_has_its_attribution(tmp_path):
+    """The headline experiment: the attribution chains as tables and as a figure."""
+    exp = tmp_path / "exp"
+    assert main(["sweep", str(Path(__file__).resolve().parents[1] / "experiments" / "expansion.toml"),
+                 "-r", "4", "--meetings", "3", "--workers", "1", "--out", str(exp), "--no-progress"]) == 0
+    res = load_results(exp)
+    out = write_report(exp, tmp_path / "report.md", fmt="md")
+    text = out.read_text(encoding="utf-8")
+    assert "### Attribution" in text
+    attr = res.attribution()
+    for chain in ("accessions", "India first", "Pakistan first"):
+        assert f"**Chain '{chain}': change in the deadlock rate at each step" in text
+    first = attr.iloc[0]
+    assert "| 1 | 2+4 → 3+5 | +India, Pakistan |" in text
+    assert f"{first['difference']:+.3f} [{first['ci_low']:+.3f}, {first['ci_high']:+.3f}]" in text
+    assert "![Attribution" in text and (tmp_path / "report_files" / "attribution.png").is_file()
+    assert "No figures" not in text

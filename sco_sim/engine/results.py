@@ -151,10 +151,4 @@ def frames(config, out: kernel.Out, first: int, items: bool) -> tuple[pd.DataFra
 
 def mesa_frames(model) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The three tables of one finished Mesa replication, from its DataCollector."""
-    dc = model.datacollector
-    meetings = _typed(MEETING_COLUMNS, {c.name: dc.model_vars[c.name] for c in MEETING_COLUMNS})
-    agent = dc.get_agent_vars_dataframe().reset_index(drop=True)
-    members = _typed(MEMBER_COLUMNS, {c.name: agent[c.name].to_numpy() for c in MEMBER_COLUMNS})
-    table = dc.get_table_dataframe("items")
-    items = _typed(ITEM_COLUMNS, {c.name: table[c.name].to_numpy() for c in ITEM_COLUMNS})
-    return meetings, members, items
+    return model.tables()

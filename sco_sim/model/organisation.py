@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from . import streams
 from .agenda import issue_areas, select_proposer
@@ -248,6 +249,21 @@ class SCOModel(mesa.Model):
             return (np.nan if self.status_quo is None
                     else float(distance(self.status_quo, self.ideal, self.salience, agent.index)))
         return getattr(agent, column)
+
+    def tables(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """The meetings, members and items tables of the meetings held so far (DataCollector)."""
+        dc = self.datacollector
+
+        def typed(columns, data) -> pd.DataFrame:
+            return pd.DataFrame({c.name: pd.Series(data[c.name], dtype=object).astype(c.dtype) for c in columns})
+
+        agents = dc.get_agent_vars_dataframe().reset_index(drop=True) if self.meeting else None
+        items = dc.get_table_dataframe("items")
+        return (typed(MEETING_COLUMNS, {c.name: dc.model_vars.get(c.name, []) for c in MEETING_COLUMNS}),
+                typed(MEMBER_COLUMNS, {c.name: [] if agents is None else agents[c.name].to_numpy()
+                                       for c in MEMBER_COLUMNS}),
+                typed(ITEM_COLUMNS, {c.name: items[c.name].to_numpy() if len(items) else []
+                                     for c in ITEM_COLUMNS}))
 
     def run(self, meetings: int | None = None) -> "SCOModel":
         """Hold ``meetings`` meetings (the scenario's number by default)."""
