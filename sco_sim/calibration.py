@@ -40,8 +40,8 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, Problem
 from .engine import RunResults
+from .errors import InputError, Problem
 from .uncertainty import Configuration, run_model
 
 #: meetings (1-based, inclusive) of the fit and test periods: 2001-2017 and 2018-2025

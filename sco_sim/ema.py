@@ -52,9 +52,10 @@ from ema_workbench import (
 
 from . import parameters
 from .config import build_config
-from .scenario import load_raw, parse_scenario
 from .engine import simulate
-from .summary import RATE_METRICS, per_run
+from .scenario import load_raw, parse_scenario
+from .summary import per_run
+from .vocabulary import RUN_RATES
 
 #: the optimisation direction of each run metric (EMA's ``ScalarOutcome.kind``); others are INFO
 DIRECTIONS = {
@@ -141,7 +142,7 @@ def scenario_model(
     *,
     replications: int = 20,
     seed: int = 0,
-    metrics: Sequence[str] = RATE_METRICS,
+    metrics: Sequence[str] = RUN_RATES,
     meetings: int | None = None,
     engine: str = "vectorised",
     name: str | None = None,
@@ -159,9 +160,9 @@ def scenario_model(
     source = str(scenario)
     raw = load_raw(path)
     parse_scenario(raw, source)  # the file itself must be valid
-    unknown = [m for m in metrics if m not in RATE_METRICS]
+    unknown = [m for m in metrics if m not in RUN_RATES]
     if unknown:
-        raise ValueError(f"unknown metrics {unknown}; expected some of {list(RATE_METRICS)}")
+        raise ValueError(f"unknown metrics {unknown}; expected some of {list(RUN_RATES)}")
     specs = {**(uncertainties or {}), **(levers or {})}
     if len(specs) != len(uncertainties or {}) + len(levers or {}):
         raise ValueError("a parameter path is both an uncertainty and a lever")

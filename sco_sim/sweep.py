@@ -21,7 +21,6 @@ task to its own Parquet file (:class:`~sco_sim.store.ResultStore`) as soon as it
 from __future__ import annotations
 
 import copy
-import multiprocessing
 import re
 import shlex
 import sys
@@ -31,7 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-import numba
 import numpy as np
 import pandas as pd
 
@@ -163,12 +161,7 @@ def make_spec(exp: Any, points: pd.DataFrame, meetings_table: bool = False) -> S
 
 
 def _simulate(config: Any, engine: str, seed: int, task: Task):
-    """Run the task's replications into RunResults (either engine; identical numbers).
-
-    In a worker process the compiled engine uses one thread: the pool already fills the cores.
-    """
-    if multiprocessing.parent_process() is not None:
-        numba.set_num_threads(1)
+    """Run the task's replications into RunResults (either engine; identical numbers)."""
     return simulate(config, task.count, seed, engine=engine, items=False, first=task.first)
 
 

@@ -7,7 +7,7 @@ reads the same column for the same path, so a founder's drawn position is the sa
 Every draw of every configuration runs on the same random streams (**common random numbers**),
 so the paired difference of a draw is the effect of membership, not of noise or of the inputs.
 
-For every metric of :data:`sco_sim.summary.RATE_METRICS` and every configuration after the first,
+For every metric of :data:`sco_sim.vocabulary.RUN_RATES` and every configuration after the first,
 the paired difference ``d = metric(config) - metric(first)`` (a mean over the replications of a
 draw) is summarised as
 
@@ -42,12 +42,13 @@ import pandas as pd
 from scipy.stats import qmc
 
 from .config import Config, build_config
+from .engine import RunResults
 from .errors import InputError, Problem
 from .parameters import apply, coerce
-from .engine import RunResults
 from .scenario import load_raw, load_scenario, parse_scenario
-from .summary import RATE_METRICS, mean_ci, per_run
+from .summary import mean_ci, per_run
 from .uncertain import Input, declarations
+from .vocabulary import RUN_RATES
 
 DESIGNS = ("sobol", "lhs")
 
@@ -61,7 +62,7 @@ def run_model(config: Config, replications: int, seed: int, items: bool = False)
 
 def run_metrics(config: Config, replications: int, seed: int) -> pd.DataFrame:
     """Per-replication run-level metrics (:func:`sco_sim.summary.per_run`) of ``config``."""
-    return per_run(run_model(config, replications, seed))[list(RATE_METRICS)]
+    return per_run(run_model(config, replications, seed))[list(RUN_RATES)]
 
 
 @dataclass
@@ -214,9 +215,9 @@ class Flip:
 def parse_flip(text: str) -> Flip:
     """``"deadlock_rate<0.1"``: the conclusion fails where the difference falls below 0.1."""
     m = _FLIP.match(text)
-    if not m or m.group("metric") not in RATE_METRICS:
+    if not m or m.group("metric") not in RUN_RATES:
         raise InputError([Problem("--flip", text, f"expected METRIC<VALUE or METRIC>VALUE with a metric of "
-                                  f"{list(RATE_METRICS)}, e.g. deadlock_rate<0.1")])
+                                  f"{list(RUN_RATES)}, e.g. deadlock_rate<0.1")])
     try:
         value = float(m.group("value"))
     except ValueError:
@@ -327,7 +328,7 @@ def analyse(configurations: list[Configuration], design: Design, runs: pd.DataFr
     metrics: dict[str, dict] = {}
     for k, c in enumerate(configurations):
         entry = {}
-        for m in RATE_METRICS:
+        for m in RUN_RATES:
             y = by[k][m].to_numpy(dtype=float)
             mean, lo, hi = _mean_ci(y, indep)
             nm, nlo, nhi = mean_ci(nominal[k][m].to_numpy(dtype=float))
@@ -337,7 +338,7 @@ def analyse(configurations: list[Configuration], design: Design, runs: pd.DataFr
     differences: dict[str, dict] = {}
     for k, c in enumerate(configurations[1:], start=1):
         entry = {}
-        for m in RATE_METRICS:
+        for m in RUN_RATES:
             d = by[k][m].to_numpy(dtype=float) - by[0][m].to_numpy(dtype=float)
             mean, lo, hi = _mean_ci(d, indep)
             nd = nominal[k][m].to_numpy(dtype=float) - nominal[0][m].to_numpy(dtype=float)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .engine.results import RUN_TOTALS
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -75,9 +77,8 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
 #: per-run rates and means a run summary reports with intervals (``summary.json`` ``metrics``)
 RUN_RATES = ("throughput", "adoption_rate", "deadlock_rate", "consensus_rate", "subset_rate",
              "null_draft_rate", "mean_rounds", "side_payment_rate")
-#: per-run totals (summed over a run's meetings)
-RUN_COUNTS = ("items", "adopted", "consensus", "subset_texts", "deadlocked", "null_drafts", "rounds",
-              "side_payments")
+#: per-run totals (summed over a run's meetings): the run-level table's own columns
+RUN_COUNTS = RUN_TOTALS
 #: rates reported before and after each accession
 PERIOD_RATES = ("throughput", "deadlock_rate", "consensus_rate", "subset_rate")
 #: the rows of a run or compare table, in order (optional ones only when used)

@@ -13,7 +13,8 @@ from conftest import SCENARIOS  # noqa: E402
 from sco_sim import build_config, load_scenario  # noqa: E402
 from sco_sim.ema import ema_name, scenario_model  # noqa: E402
 from sco_sim.errors import InputError  # noqa: E402
-from sco_sim.summary import RATE_METRICS, per_run  # noqa: E402
+from sco_sim.summary import per_run  # noqa: E402
+from sco_sim.vocabulary import RUN_RATES as RATE_METRICS  # noqa: E402
 
 SCENARIO = SCENARIOS / "sco_2017_3plus5.toml"
 UNCERTAINTIES = {

@@ -10,10 +10,11 @@ depend on the number of threads. Only this scheduling loop exists twice (here an
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..model import streams
 from ..model.agenda import issue_areas, select_proposer
@@ -356,8 +357,27 @@ def _replication(p, seed, rep, r, out, items):
     out.final_status_quo[r] = q
 
 
-@njit(cache=True, error_model="numpy", parallel=True)
-def run_block(p, seed, first, out, items):
-    """Replications ``first .. first + R - 1`` into ``out`` (R rows), in parallel threads."""
-    for r in prange(out.counts.shape[0]):
+@njit(cache=True, error_model="numpy", nogil=True)
+def run_range(p, seed, first, out, items, start, stop):
+    """Replications ``first + start .. first + stop - 1`` into rows ``start .. stop - 1`` of ``out``.
+
+    Releases the GIL, so threads can run disjoint ranges of one block at once.
+    """
+    for r in range(start, stop):
         _replication(p, seed, first + r, r, out, items)
+
+
+def run_block(p, seed, first, out, items, threads: int = 1) -> None:
+    """Replications ``first .. first + R - 1`` into ``out`` (R rows), on ``threads`` threads.
+
+    Each replication addresses its own random numbers and writes only its own rows, so the
+    result is the same on any number of threads.
+    """
+    r = out.counts.shape[0]
+    if threads <= 1 or r < 2:
+        run_range(p, seed, first, out, items, 0, r)
+        return
+    bounds = np.linspace(0, r, min(threads, r) + 1).astype(np.int64)
+    with ThreadPoolExecutor(len(bounds) - 1) as pool:
+        for f in [pool.submit(run_range, p, seed, first, out, items, a, b) for a, b in zip(bounds[:-1], bounds[1:])]:
+            f.result()

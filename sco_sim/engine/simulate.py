@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from typing import Callable
 
 import numpy as np
@@ -23,16 +25,23 @@ def _blocks(first: int, replications: int, size: int):
         yield start, min(size, first + replications - start)
 
 
+def default_threads() -> int:
+    """All cores in a main process; one in a worker process (the pool already fills the cores)."""
+    return 1 if multiprocessing.parent_process() is not None else max(1, os.cpu_count() or 1)
+
+
 def run_compiled(config, replications: int, seed: int, progress: Callable[[int], None] | None = None,
-                 items: bool = True, first: int = 0, block: int = BLOCK):
+                 items: bool = True, first: int = 0, block: int | None = None, threads: int | None = None):
     """Yield ``(first, Out)`` for each block of replications run on the compiled engine."""
     streams.check_seed(seed, replications, first)
+    threads = threads or default_threads()
+    block = block or BLOCK
     params = kernel.params_of(config, Schedule.of(config))
     key = np.uint64(seed)
     for start, count in _blocks(first, replications, block):
         out = kernel.new_out(count, config.meetings, config.n_members, config.n_dims,
                              config.items_per_meeting, items)
-        kernel.run_block(params, key, np.int64(start), out, items)
+        kernel.run_block(params, key, np.int64(start), out, items, threads)
         yield start, out
         if progress is not None:
             progress(count)

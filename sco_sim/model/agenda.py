@@ -36,7 +36,7 @@ def major_weights(capability: np.ndarray, majors: np.ndarray, present: np.ndarra
     return np.cumsum(np.where(majors & present, np.asarray(capability, dtype=float), 0.0))
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def pick_index(u, cumulative):
     """Index chosen by the uniform ``u`` with probability proportional to the weights whose running
     sum is ``cumulative`` (inverse CDF; zero-weight entries are never chosen).
@@ -45,7 +45,7 @@ def pick_index(u, cumulative):
     return min(idx, cumulative.shape[0] - 1)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def select_proposer(method, u, chair, cumulative, major_share, major_cumulative):
     """Index of the member who drafts an item.
 
@@ -64,7 +64,7 @@ def select_proposer(method, u, chair, cumulative, major_share, major_cumulative)
     return pick_index(u, cumulative)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def issue_areas(seed, replication, m, s, items, shares, cumulative_shares, package_probability, package_size,
                 keys, out):
     """Boolean mask (into ``out``) of the dimensions a new item in slot s of meeting m concerns.

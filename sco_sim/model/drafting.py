@@ -29,7 +29,7 @@ _MAX_SWEEPS = 2000  # dual coordinate-ascent sweeps of the setter's convex progr
 _SHRINK = 1e-9  # the setter aims this far inside every acceptance set, so rounding cannot leave it out
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def step_draft(status_quo, ideal, proposer, dims, step, noise_sd, noise, lo, hi, out):
     """Move ``step`` of the way from the status quo toward the proposer's ideal (row ``proposer``
     of ``ideal``), plus noise, into ``out``.
@@ -43,7 +43,7 @@ def step_draft(status_quo, ideal, proposer, dims, step, noise_sd, noise, lo, hi,
     return out
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def compromise_draft(status_quo, ideal, salience, capability_present, dims, out):
     """The capability x salience weighted mean of positions (Achen 2006), on the item's dimensions.
 
@@ -65,7 +65,7 @@ def compromise_draft(status_quo, ideal, salience, capability_present, dims, out)
     return out
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def amend(proposal, ideal, objectors, dims, concession, out):
     """Consultation: move the draft ``concession`` of the way toward the objectors' mean ideal (into ``out``)."""
     out[:] = proposal

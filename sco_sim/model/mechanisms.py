@@ -11,7 +11,7 @@ from numba import njit
 from .rules import passes
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def shortfall(proposal_distance_i, status_quo_distance_i, margin_i):
     """How much more utility member i needs to accept: ``d_i(p) - d_i(q) - margin_i`` (>= 0)."""
     gap = proposal_distance_i - (status_quo_distance_i + margin_i)
@@ -46,7 +46,7 @@ def cheapest_compensation(accept, need, rule, weight, threshold):
             return cost, True
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def choose_payer(cost, budget, accept, eligible, proposer):
     """Which major power pays: the proposer if it can, else the richest willing one (-1: none).
 
@@ -63,13 +63,13 @@ def choose_payer(cost, budget, accept, eligible, proposer):
     return best
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def subset_text(objectors, limit, members_present):
     """A text of the others: at most ``limit`` objectors on record and at least one supporter."""
     return 1 <= objectors <= limit and objectors < members_present
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def update_tolerance(tolerance_i, consensus, no_text, growth, decay, cap_i):
     """Member i's sense of community after an item, within [0, cap].
 

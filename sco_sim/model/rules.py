@@ -20,7 +20,7 @@ SHARE_EPS = 1e-12
 UNANIMITY, CONSENSUS_MINUS_ONE, MAJORITY = 0, 1, 2
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def yes_share(accept, weight):
     """Share of the voting weight that accepts (summed in member order)."""
     yes = 0.0

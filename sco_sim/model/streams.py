@@ -94,7 +94,7 @@ def normal(seed, replication, purpose, index):
     return radius * np.cos(angle)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def fill_uniforms(seed, replication, purpose, start, out):
     """Write the uniforms ``start .. start + len(out) - 1`` of a stream into ``out``.
 
@@ -109,7 +109,7 @@ def fill_uniforms(seed, replication, purpose, start, out):
     return out
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def fill_normals(seed, replication, purpose, start, out):
     """Write the standard normals ``start .. start + len(out) - 1`` of a stream into ``out`` (start even)."""
     count = out.shape[0]
@@ -156,25 +156,25 @@ def check_seed(seed: int, replications: int = 1, first: int = 0) -> None:
 # use them.
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def even(k):
     """``k`` rounded up to an even number: the stride of a block of k numbers."""
     return k + (k & 1)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def agenda_start(m, s, items, dims):
     """AGENDA uniforms of slot s: the package draw, the single-area draw, then D package keys."""
     return (m * items + s) * even(dims + 2)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def slot_index(m, s, items):
     """PROPOSER uniform of slot s."""
     return m * items + s
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def draft_noise(seed, replication, m, s, items, dims, noise_sd, out):
     """The drafting error of slot s on the item's own dimensions (0 elsewhere, and everywhere
     when there is no drafting noise: those numbers are never used, so they are not computed).
@@ -185,25 +185,25 @@ def draft_noise(seed, replication, m, s, items, dims, noise_sd, out):
     return out
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def slot_start(m, s, items, dims):
     """DRAFT normals / STATUS_QUO uniforms of slot s: one per dimension."""
     return (m * items + s) * even(dims)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def drift_start(m, dims):
     """DRIFT normals of meeting m: one per dimension."""
     return m * even(dims)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def setter_start(m, s, i, items, members, dims):
     """SETTER normals: the setter's error about member i's ideal, one per dimension, at slot s."""
     return ((m * items + s) * members + i) * even(dims)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def member_start(i, dims):
     """MEMBERS uniforms / POSITIONS normals of member i, one per dimension (once per replication)."""
     return i * even(dims)
