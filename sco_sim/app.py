@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import tomllib
 import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -45,7 +44,7 @@ from .config import Config, build_config
 from .errors import InputError, Problem
 from .model.organisation import SCOModel
 from .model.outputs import OUTCOME_NAMES
-from .scenario import Scenario, _merge, load_raw, load_scenario, parse_scenario
+from .scenario import Scenario, load_scenario, load_scenario_text
 
 ENV_SCENARIO = "SCO_SIM_DASHBOARD_SCENARIO"
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
@@ -83,23 +82,7 @@ def load_any(path: str | None = None, text: str | None = None, name: str = "uplo
         if path is None:
             raise InputError([Problem("dashboard", "scenario", "no scenario given")])
         return load_scenario(path)
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError([Problem(name, "", f"not valid TOML: {exc}")]) from None
-    meta = raw.get("scenario")
-    ext = meta.get("extends") if isinstance(meta, dict) else None
-    if ext is not None:
-        if not isinstance(ext, str):
-            raise InputError([Problem(name, "scenario.extends", "expected a file path string")])
-        parent = (SCENARIO_DIR / ext).resolve()
-        if not parent.is_file() or not parent.is_relative_to(SCENARIO_DIR.resolve()):
-            raise InputError([Problem(name, "scenario.extends",
-                                      f"extended file {ext!r} is not a bundled scenario")])
-        raw = _merge(load_raw(parent), raw)
-        raw["scenario"] = dict(raw["scenario"])
-        raw["scenario"].pop("extends", None)
-    return parse_scenario(raw, name)
+    return load_scenario_text(text, name)
 
 
 UPLOAD_PREFIX = "upload: "

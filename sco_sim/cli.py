@@ -7,47 +7,88 @@ code 2, and nothing written.
 from __future__ import annotations
 
 import os
-import shlex
+import signal
 import sys
-from contextlib import contextmanager
-from pathlib import Path
 
-import click
-import pandas as pd
-from rich.console import Console
-from rich.measure import Measurement
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+#: where the program is: "loading" (libraries), "running" (a command), "done" (exiting)
+_PHASE = {"now": "loading"}
 
-from . import __version__, catalogue
-from . import vocabulary as vocab
-from .config import Config, build_config
-from .engine import RunResults
-from .engine import simulate as simulate_runs
-from .errors import InputError, Problem
-from .intervals import fmt_ci
-from .output import (
-    check_out_dir,
-    manifest,
-    stdout_json,
-    write_atomically,
-    write_json,
-    write_parquet,
-)
-from .power import rules_table, scenario_spec
-from .scenario import load_scenario, scenario_hash
-from .summary import compare as compare_results
-from .summary import summarize
-from .winset import shares_by_dimension, winset_share
 
-out_console = Console()  # as wide as the terminal (COLUMNS when not a terminal, else 80)
-err_console = Console(stderr=True)
+def _on_sigint(signum, frame) -> None:
+    """Ctrl-C as a program: quiet while loading or exiting, KeyboardInterrupt while running."""
+    if _PHASE["now"] == "running":
+        raise KeyboardInterrupt
+    if _PHASE["now"] == "loading":
+        os.write(2, b"sco-sim: interrupted; nothing was written\n")
+        os._exit(130)
 
-SEED = click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+
+def _as_program() -> bool:
+    """True when this process is the ``sco-sim`` command (not a notebook importing the module)."""
+    main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    return (os.path.basename(sys.argv[0] if sys.argv else "") == "sco-sim"
+            or getattr(main_spec, "name", "") == "sco_sim.__main__"
+            or (sys.argv and sys.argv[0].endswith(os.path.join("sco_sim", "__main__.py"))))
+
+
+if _as_program():
+    signal.signal(signal.SIGINT, _on_sigint)
+
+try:  # a Ctrl-C while the libraries load (the first second) ends quietly, not in a traceback
+    import shlex
+    from contextlib import contextmanager
+    from pathlib import Path
+
+    import click
+    import pandas as pd
+    from rich.console import Console
+    from rich.measure import Measurement
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.table import Table
+    from rich.text import Text
+
+    from . import __version__, catalogue
+    from . import vocabulary as vocab
+    from .config import Config, build_config
+    from .engine import RunResults
+    from .engine import simulate as simulate_runs
+    from .errors import InputError, Problem, printable
+    from .experiment import MAX_CHUNK, MAX_REPLICATIONS, MAX_SEED
+    from .intervals import fmt_ci
+    from .output import (
+        check_out_dir,
+        manifest,
+        stdout_json,
+        write_atomically,
+        write_json,
+        write_parquet,
+    )
+    from .power import rules_table, scenario_spec
+    from .scenario import MAX_MEETINGS, load_scenario, scenario_hash
+    from .summary import compare as compare_results
+    from .summary import summarize
+    from .winset import shares_by_dimension, winset_share
+except KeyboardInterrupt:  # pragma: no cover - timing-dependent; tested by a subprocess test
+    sys.stderr.write("sco-sim: interrupted; nothing was written\n")
+    raise SystemExit(130) from None
+
+# markup=False: names and paths are printed literally ("[/bold]" in a member's name is a name)
+out_console = Console(markup=False)  # as wide as the terminal (COLUMNS when not a terminal, else 80)
+err_console = Console(stderr=True, markup=False)
+
+#: ``run`` and ``compare`` keep one run-level row per replication in memory (at most this many
+#: replications) and, with tables, every agenda item (at most MAX_RUN_ITEMS: replications x
+#: meetings x items per meeting); ``sweep`` writes as it goes
+MAX_RUN_REPLICATIONS = 1_000_000
+MAX_RUN_ITEMS = 5_000_000
+#: what a command has written, so that an interrupt reports it truthfully
+_WRITTEN: list[str] = []
+
+SEED = click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=0, show_default=True,
                     help="Master seed; replication k uses stream k of it.")
-REPS = click.option("--replications", "-r", type=click.IntRange(min=1), default=100,
-                    show_default=True, help="Independent replications.")
-MEETINGS = click.option("--meetings", type=click.IntRange(min=1), default=None,
+REPS = click.option("--replications", "-r", type=click.IntRange(min=1, max=MAX_RUN_REPLICATIONS),
+                    default=100, show_default=True, help="Independent replications.")
+MEETINGS = click.option("--meetings", type=click.IntRange(min=1, max=MAX_MEETINGS), default=None,
                         help="Override the scenario's number of meetings.")
 OUT = click.option("--out", type=click.Path(path_type=Path), default=None,
                    help="Folder for the tables (Parquet), summary.json and manifest.json.")
@@ -70,6 +111,17 @@ def load_config(path: str, meetings: int | None) -> Config:
     return build_config(load_scenario(catalogue.resolve(path)), meetings=meetings)
 
 
+def check_run_size(config: Config, replications: int, source: str, tables: bool) -> None:
+    """Refuse a ``run`` / ``compare`` whose kept tables would not fit in memory (before running)."""
+    items = replications * config.meetings * config.items_per_meeting
+    if tables and items > MAX_RUN_ITEMS:
+        raise InputError([Problem(source, "--replications", (
+            f"{replications:,} replications x {config.meetings:,} meetings x "
+            f"{config.items_per_meeting:,} items make {items:,} agenda items, more than the "
+            f"{MAX_RUN_ITEMS:,} whose tables run and compare hold in memory; use fewer "
+            "replications, --no-tables, or `sco-sim sweep`, which writes as it goes"))])
+
+
 @contextmanager
 def sweep_progress(show: bool | None, label: str):
     """A progress callback ``(done, total)`` in replications, with an ETA."""
@@ -78,7 +130,7 @@ def sweep_progress(show: bool | None, label: str):
     if not show:
         yield lambda done, total: None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=err_console, transient=True) as bar:
         task = bar.add_task(label, total=None)
 
@@ -314,6 +366,7 @@ def save(out: Path, results: list[RunResults], summary: dict, files: list[str], 
     writers["summary.json"] = lambda p: write_json(p, summary)
     writers["manifest.json"] = lambda p: write_json(p, man)
     write_atomically(out, writers)
+    _WRITTEN.append(f"{out} was written in full")
 
 
 # --------------------------------------------------------------------------- commands
@@ -339,18 +392,20 @@ def run_cmd(scenario: str, replications: int, seed: int, meetings: int | None, o
             tables: bool | None, as_json: bool, engine: str, progress: bool | None) -> None:
     """Run SCENARIO and report throughput, deadlock rate and who objected."""
     config = load_config(scenario, meetings)
+    keep = keep_tables(out, tables, replications)
+    check_run_size(config, replications, scenario, keep)
     if out is not None:
         check_out_dir(out)
-    results = simulate(config, replications, seed, progress, engine, keep_tables(out, tables, replications))
+    results = simulate(config, replications, seed, progress, engine, keep)
     summary = summarize(results)
     if out is not None:
         save(out, [results], summary, [scenario], seed, replications, meetings)
     if as_json:
         stdout_json(summary)
         return
-    out_console.print(f"[bold]{config.name}[/bold] — {replications} replications × "
-                      f"{config.meetings} meetings × {config.items_per_meeting} items, "
-                      f"rule {config.rule}, seed {seed}, {engine} engine")
+    out_console.print(Text.assemble((config.name, "bold"), (
+        f" — {replications} replications × {config.meetings} meetings × "
+        f"{config.items_per_meeting} items, rule {config.rule}, seed {seed}, {engine} engine")))
     print_summary(summary)
     if out is not None:
         written = ", ".join(f"{k}.parquet" for k in tables_for([results]))
@@ -366,9 +421,11 @@ def compare_cmd(scenarios: tuple[str, ...], replications: int, seed: int, meetin
     if len(scenarios) < 2:
         raise InputError([Problem("compare", "SCENARIOS", "give at least two scenario files")])
     configs = [load_config(s, meetings) for s in scenarios]
+    keep = keep_tables(out, tables, replications)
+    for s, c in zip(scenarios, configs):
+        check_run_size(c, replications, s, keep)
     if out is not None:
         check_out_dir(out)
-    keep = keep_tables(out, tables, replications)
     results = [simulate(c, replications, seed, progress, engine, keep) for c in configs]
     summary = compare_results(results)
     if out is not None:
@@ -506,6 +563,22 @@ def attribution_tables(frame: pd.DataFrame) -> list[Table]:
     return tables
 
 
+def on_disk(out: Path) -> str:
+    """What an interrupted sweep left in ``out``: finished chunks are kept and resume."""
+    from .store import ResultStore
+
+    try:
+        store = ResultStore(out)
+        man = store.read_manifest()
+        done = len(store.done("runs"))
+    except (InputError, OSError):
+        return f"{out} may hold part of the sweep"
+    if man is None:
+        return "nothing was written" if not done else f"{done} finished task(s) are in {out}"
+    return (f"{done} of {man.get('tasks', '?')} tasks are finished in {printable(str(out), 200)}; "
+            "rerun the same command to resume")
+
+
 def summarize_folder(out: Path, show_attribution: bool = True) -> dict:
     """Summarise a sweep folder: print per-point CIs (and attribution), write summary files."""
     from .experiment import attribution, from_description
@@ -540,13 +613,14 @@ def summarize_folder(out: Path, show_attribution: bool = True) -> dict:
 @click.argument("target", type=str)
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUES",
               help="Parameter values: PATH=v1,v2,... or PATH=lo:hi:n (n evenly spaced). Repeatable.")
-@click.option("--replications", "-r", type=click.IntRange(min=1), default=None,
+@click.option("--replications", "-r", type=click.IntRange(min=1, max=MAX_REPLICATIONS), default=None,
               help="Replications per design point (default: the experiment's, or 100).")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Master seed (common to all points).")
+@click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
+              help="Master seed (common to all points).")
 @MEETINGS
 @click.option("--engine", type=click.Choice(["compiled", "mesa", "vectorised"]), default=None,
               help="Default: the experiment's, or compiled ('vectorised' is version 0.1's name for it).")
-@click.option("--chunk", type=click.IntRange(min=1), default=None,
+@click.option("--chunk", type=click.IntRange(min=1, max=MAX_CHUNK), default=None,
               help="Replications per task (the unit of resuming and of parallel work).")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Results folder (default results/<file name>). Rerun to resume.")
@@ -577,9 +651,14 @@ def sweep_cmd(target: str, sets: tuple[str, ...], replications: int | None, seed
     out = out if out is not None else default_out(target)
     check_out_dir(out)
     executor = make_executor(workers, scheduler, dask_mode == "local")
-    with sweep_progress(progress, f"sweep {Path(target).name}") as update:
-        report = run_sweep(exp, out, executor, shard=shard_spec, meetings_table=meetings_table,
-                           progress=update, command=shlex.join(["sco-sim", *(invoked_args() or [])]))
+    try:
+        with sweep_progress(progress, f"sweep {printable(Path(target).name, 80)}") as update:
+            report = run_sweep(exp, out, executor, shard=shard_spec, meetings_table=meetings_table,
+                               progress=update,
+                               command=shlex.join(["sco-sim", *(invoked_args() or [])]))
+    except KeyboardInterrupt:
+        _WRITTEN.append(on_disk(out))
+        raise
     rate = report.runs_per_second
     out_console.print(
         f"{report.done} tasks run, {report.skipped} already done, {report.failed} failed; "
@@ -606,8 +685,9 @@ def summarize_cmd(results: Path) -> None:
     if res.is_sweep:
         summarize_folder(results)
         return
-    out_console.print(f"[bold]{res.title}[/bold] — {res.layout} folder, {res.replications} "
-                      f"replications, seed {res.seed} (read from {results}/summary.json)")
+    out_console.print(Text.assemble((res.title, "bold"), (
+        f" — {res.layout} folder, {res.replications} replications, seed {res.seed} "
+        f"(read from {results}/summary.json)")))
     print_summary(res.summary_data)
     out_console.print(f"nothing written: {results}/summary.json already holds these numbers")
 
@@ -794,13 +874,15 @@ def validate_cmd(files: tuple[str, ...]) -> None:
             for p in exc.problems:
                 click.echo(str(p), err=True)
         else:
-            click.echo(f"{f}: ok")
+            click.echo(f"{printable(f, 300)}: ok")
     if bad:
         raise click.exceptions.Exit(2)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: turn every input error into one line and exit code 2."""
+    _WRITTEN.clear()
+    _PHASE["now"] = "running"
     try:
         args = sys.argv[1:] if argv is None else list(argv)
         rv = cli.main(args=args, prog_name="sco-sim", standalone_mode=False, obj={"argv": args})
@@ -811,22 +893,33 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"sco-sim: error: {exc.one_line()}", err=True)
         return 2
     except click.ClickException as exc:
-        click.echo(f"sco-sim: error: {exc.format_message()}", err=True)
+        click.echo(f"sco-sim: error: {printable(exc.format_message(), 600)}", err=True)
         return 2
     except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("sco-sim: interrupted; nothing was written", err=True)
+        written = "; ".join(_WRITTEN) or "nothing was written"
+        click.echo(f"sco-sim: interrupted; {written}", err=True)
         return 130
+    except OSError as exc:  # disk full, permissions, ...: the environment, not a bug
+        where = exc.filename if exc.filename else "sco-sim"
+        click.echo(f"sco-sim: error: {printable(str(where), 300)}: {exc.strerror or exc}", err=True)
+        return 2
     except Exception as exc:  # a bug, not bad input: one line unless debugging
         if os.environ.get("SCO_SIM_DEBUG"):
             raise
-        click.echo(f"sco-sim: internal error: {type(exc).__name__}: {exc} "
+        click.echo(f"sco-sim: internal error: {type(exc).__name__}: {printable(str(exc), 600)} "
                    "(set SCO_SIM_DEBUG=1 for a traceback)", err=True)
         return 1
+    finally:
+        _PHASE["now"] = "done"
 
 
 def entry() -> None:
     """Console-script wrapper."""
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:  # in one of main's own handlers
+        code = 130
+    sys.exit(code)
 
 
 # --------------------------------------------------------------------------- uncertainty, calibrate

@@ -63,10 +63,33 @@ from .config import Config, build_config
 from .errors import InputError, Problem
 from .intervals import paired_ci
 from .parameters import Range
-from .scenario import _field_path, load_raw, parse_scenario, read_toml, scenario_hash
+from .scenario import (
+    MAX_DESCRIPTION,
+    MAX_MEETINGS,
+    MAX_NAME,
+    _field_path,
+    load_raw,
+    parse_scenario,
+    read_toml,
+    scenario_hash,
+)
 
 DESIGNS = ("factorial", "lhs", "random", "sobol", "morris")
 SAMPLING = ("lhs", "random", "sobol", "morris")
+
+#: limits checked before anything is built (docs/MODEL.md §8): replications per point, replications
+#: per task, design points, and tasks (points x chunks) of one sweep
+MAX_REPLICATIONS = 10_000_000
+MAX_CHUNK = 100_000
+MAX_POINTS = 100_000
+MAX_TASKS = 1_000_000
+MAX_SEED = 2**63 - 1
+#: run-level metrics an [attribution] may name (columns of sco_sim.summary.run_table), besides
+#: ``objections.<member>`` and ``sole_vetoes.<member>``
+ATTRIBUTION_METRICS = (
+    "items", "adopted", "consensus", "subset_texts", "deadlocked", "null_drafts", "rounds",
+    "side_payments", "meetings", "throughput", "adoption_rate", "deadlock_rate", "consensus_rate",
+    "subset_rate", "null_draft_rate", "mean_rounds", "side_payment_rate")
 
 
 # --------------------------------------------------------------------------- file schema
@@ -79,20 +102,20 @@ class _Strict(BaseModel):
 class ExperimentMeta(_Strict):
     """`[experiment]`: name, replications, seed and how to run."""
 
-    name: str = Field(min_length=1)
-    description: str = ""
-    replications: int = Field(ge=1, le=100_000_000)
-    seed: int = Field(default=0, ge=0)
-    meetings: int | None = Field(default=None, ge=1, le=100_000)
+    name: str = Field(min_length=1, max_length=MAX_NAME)
+    description: str = Field(default="", max_length=MAX_DESCRIPTION)
+    replications: int = Field(strict=True, ge=1, le=MAX_REPLICATIONS)
+    seed: int = Field(strict=True, default=0, ge=0, le=MAX_SEED)
+    meetings: int | None = Field(strict=True, default=None, ge=1, le=MAX_MEETINGS)
     engine: Literal["compiled", "mesa", "vectorised"] = "compiled"  # "vectorised": version 0.1's name
-    chunk: int = Field(default=2000, ge=1)
+    chunk: int = Field(strict=True, default=2000, ge=1, le=MAX_CHUNK)
 
 
 class ScenarioRef(_Strict):
     """One `[[scenarios]]` entry: a scenario file, its label, fixed values, members left out."""
 
-    path: str = Field(min_length=1)
-    label: str | None = Field(default=None, min_length=1)
+    path: str = Field(min_length=1, max_length=1000)
+    label: str | None = Field(default=None, min_length=1, max_length=MAX_NAME)
     set: dict[str, Any] = {}
     without: list[str] = []
 
@@ -101,17 +124,17 @@ class DesignSpec(_Strict):
     """`[design]`: which points of the parameter space to run."""
 
     type: Literal[DESIGNS] = "factorial"  # type: ignore[valid-type]
-    samples: int | None = Field(default=None, ge=1, le=10_000_000)
-    levels: int | None = Field(default=None, ge=2, le=100)
-    second_order: bool | None = None
+    samples: int | None = Field(strict=True, default=None, ge=1, le=MAX_POINTS)
+    levels: int | None = Field(strict=True, default=None, ge=2, le=100)
+    second_order: bool | None = Field(strict=True, default=None)
 
 
 class AttributionSpec(_Strict):
     """`[attribution]`: a chain of scenario labels whose successive changes are attributed."""
 
-    name: str = Field(default="expansion", min_length=1)
+    name: str = Field(default="expansion", min_length=1, max_length=MAX_NAME)
     steps: list[str] | None = Field(default=None, min_length=2)
-    metric: str = Field(default="deadlock_rate", min_length=1)
+    metric: str = Field(default="deadlock_rate", min_length=1, max_length=2 * MAX_NAME)
 
 
 class ExperimentFile(_Strict):
@@ -307,6 +330,8 @@ def _drop_members(raw: dict, names: list[str], src: str, where: str) -> dict:
 def _load_entry(ref: ScenarioRef, i: int, base: Path, src: str, meetings: int | None) -> ScenarioEntry:
     field_ = f"scenarios[{i}]"
     path = (base / ref.path) if not Path(ref.path).is_absolute() else Path(ref.path)
+    if "\0" in ref.path:
+        raise InputError([Problem(src, f"{field_}.path", "expected a file path (no NUL bytes)")])
     if not path.exists():
         raise InputError([Problem(src, f"{field_}.path",
                                   f"scenario file {ref.path!r} does not exist (looked for {path})")])
@@ -433,8 +458,11 @@ def _check_design(exp: Experiment, src: str) -> None:
         raise InputError([Problem(src, "design.second_order", f"applies to sobol designs, not {d}")])
 
 
-def _finish(exp: Experiment, src: str) -> Experiment:
-    """Run the checks shared by both forms: labels, paths on every scenario, attribution chains."""
+def _finish(exp: Experiment, src: str, sized: bool = True) -> Experiment:
+    """Run the checks shared by both forms: labels, paths on every scenario, attribution chains.
+
+    ``sized``: also check the sweep's size (skipped while command-line overrides may still come).
+    """
     seen: dict[str, int] = {}
     for i, s in enumerate(exp.scenarios):
         if s.label in seen:
@@ -451,12 +479,69 @@ def _finish(exp: Experiment, src: str) -> Experiment:
                 prefix = f"in scenario {s.label!r}: " if len(exp.scenarios) > 1 else ""
                 raise _wrap(exc, p.origin[0], p.origin[1], prefix) from None
     for k, a in enumerate(exp.attributions):
+        where = f"attribution[{k}]" if len(exp.attributions) > 1 else "attribution"
         for j, label in enumerate(a.steps):
             if label not in seen:
-                where = f"attribution[{k}].steps[{j}]" if len(exp.attributions) > 1 else f"attribution.steps[{j}]"
-                raise InputError([Problem(src, where, f"unknown scenario label {label!r}; labels are "
-                                          f"{list(seen)}")])
+                raise InputError([Problem(src, f"{where}.steps[{j}]", f"unknown scenario label {label!r}; "
+                                          f"labels are {list(seen)}")])
+        _check_metric(exp, a, src, f"{where}.metric")
+    if sized:
+        _check_size(exp, src)
     return exp
+
+
+def _check_metric(exp: Experiment, a: Attribution, src: str, where: str) -> None:
+    """An attribution's metric is a run-level metric every scenario of its chain reports."""
+    kind, _, member = a.metric.partition(".")
+    if kind in ("objections", "sole_vetoes") and member:
+        for label in a.steps:
+            if member not in exp.entry(label).members:
+                raise InputError([Problem(src, where, f"{a.metric!r} names {member!r}, who is not a "
+                                          f"member of scenario {label!r}")])
+        return
+    if a.metric not in ATTRIBUTION_METRICS:
+        raise InputError([Problem(src, where, f"unknown metric {a.metric!r}; expected one of "
+                                  f"{list(ATTRIBUTION_METRICS)} or objections.<member>, "
+                                  "sole_vetoes.<member>")])
+
+
+def point_count(exp: Experiment) -> int:
+    """Design points of ``exp``, computed without building them (for the limits)."""
+    d = len(exp.parameters)
+    if exp.design == "factorial":
+        per = math.prod(len(p.values or ()) for p in exp.parameters.values()) if d else 1
+    elif exp.design == "sobol":
+        per = (exp.samples or 0) * ((2 * d + 2) if exp.calc_second_order else (d + 2))
+    elif exp.design == "morris":
+        per = (exp.samples or 0) * (d + 1)
+    else:
+        per = exp.samples or 0
+    return per * len(exp.scenarios)
+
+
+def _check_size(exp: Experiment, src: str) -> None:
+    """Refuse, before any point is built, a sweep beyond the design-point or task limits."""
+    def where(option: str) -> tuple[str, str]:
+        """The command-line option if it set the value, else the experiment file's field."""
+        if exp.cli is not None or option in exp.overrides:
+            return f"--{option}", ""
+        return src, f"experiment.{option}"
+
+    if not isinstance(exp.replications, int) or not 1 <= exp.replications <= MAX_REPLICATIONS:
+        raise InputError([Problem(*where("replications"), f"expected an integer from 1 to "
+                                  f"{MAX_REPLICATIONS:,}, got {exp.replications!r}")])
+    if not isinstance(exp.chunk, int) or not 1 <= exp.chunk <= MAX_CHUNK:
+        raise InputError([Problem(*where("chunk"), f"expected an integer from 1 to {MAX_CHUNK:,}, "
+                                  f"got {exp.chunk!r}")])
+    points = point_count(exp)
+    if points > MAX_POINTS:
+        raise InputError([Problem(src, "parameters", f"the design has {points:,} points; the limit "
+                                  f"is {MAX_POINTS:,} (fewer values, or a sampling design)")])
+    tasks = points * -(-exp.replications // exp.chunk)
+    if tasks > MAX_TASKS:
+        raise InputError([Problem(*where("replications"), f"{points:,} points x {exp.replications:,} "
+                                  f"replications in chunks of {exp.chunk:,} make {tasks:,} tasks; "
+                                  f"the limit is {MAX_TASKS:,} (raise chunk or lower replications)")])
 
 
 def load_experiment(path: str | Path) -> Experiment:
@@ -487,7 +572,7 @@ def load_experiment(path: str | Path) -> Experiment:
     _check_design(exp, src)
     if len(exp.attributions) == 1 and exp.attributions[0].steps and len(exp.attributions[0].steps) < 2:
         raise InputError([Problem(src, "attribution.steps", "expected at least two scenario labels")])
-    return _finish(exp, src)
+    return _finish(exp, src, sized=False)  # load_sweep checks the size after its overrides
 
 
 def _sets_to_parameters(sets: list[str] | tuple[str, ...], design: str) -> dict[str, Parameter]:
@@ -660,6 +745,7 @@ def design_points(exp: Experiment) -> pd.DataFrame:
     """
     if exp._points is not None:
         return exp._points
+    _check_size(exp, exp.source)  # before anything is built
     points, problem = _design(exp)
     paths = exp.parameter_paths
     rows = []

@@ -32,6 +32,7 @@ number is a one-line error like any other bad scenario field.
 from __future__ import annotations
 
 import copy
+import math
 import re
 import typing
 from typing import Any, NamedTuple
@@ -289,23 +290,33 @@ def _pair_matches(selector: str, members: list) -> bool:
 
 # --------------------------------------------------------------------------- --set expressions
 
-_INT = re.compile(r"^[+-]?\d+$")
+_INT = re.compile(r"^[+-]?[0-9]+$")
+#: numbers in ``--set`` lie in [-MAX_NUMBER, MAX_NUMBER] (far beyond any scenario field's bound)
+MAX_NUMBER = 1e15
+#: values of one ``lo:hi:n`` grid or ``v1,v2,...`` list, and characters of one expression
+MAX_GRID = 10_000
+MAX_EXPRESSION = 10_000
 
 
 def parse_value(text: str) -> Any:
-    """One literal: int if written as an integer, float if a number, bool for true/false, else str."""
+    """One literal: int if written as an integer, float if a number, bool for true/false, else str.
+
+    Only ASCII digits make numbers (``٣`` stays text), and only finite ones (``1e309`` and ``inf``
+    stay text), so the schema rejects them with its own message.
+    """
     s = text.strip()
+    if not s.isascii():
+        return s
     if _INT.match(s):
-        return int(s)
+        return int(s) if len(s.lstrip("+-")) <= 16 else s
     low = s.lower()
     if low in ("true", "false"):
         return low == "true"
-    if low in ("nan", "inf", "+inf", "-inf", "infinity", "-infinity"):
-        return s  # not numbers in scenario files: leave as text for the schema to reject
     try:
-        return float(s)
+        value = float(s)
     except ValueError:
         return s
+    return value if math.isfinite(value) else s
 
 
 def _number(text: str) -> float | int | None:
@@ -324,6 +335,8 @@ def parse_set(expr: str) -> tuple[str, list | Range]:
     def bad(message: str) -> InputError:
         return _fail("--set", expr, message)
 
+    if isinstance(expr, str) and len(expr) > MAX_EXPRESSION:
+        raise bad(f"the expression is {len(expr):,} characters long; the limit is {MAX_EXPRESSION:,}")
     if not isinstance(expr, str) or "=" not in expr:
         raise bad("expected path=values, e.g. negotiation.max_rounds=0,1,2 or "
                   "members.India.tolerance=0:0.3:7")
@@ -340,7 +353,10 @@ def parse_set(expr: str) -> tuple[str, list | Range]:
             raise bad("expected lo:hi:n (n evenly spaced values) or lo:hi (a range for sampling designs)")
         lo, hi = _number(parts[0]), _number(parts[1])
         if lo is None or hi is None:
-            raise bad(f"range ends must be numbers, got {parts[0]!r} and {parts[1]!r}")
+            raise bad(f"range ends must be numbers (finite, in ASCII digits), got {parts[0]!r} "
+                      f"and {parts[1]!r}")
+        if max(abs(lo), abs(hi)) > MAX_NUMBER:
+            raise bad(f"range ends must lie within ±{MAX_NUMBER:g}, got {lo} and {hi}")
         if len(parts) == 2:
             if not lo < hi:
                 raise bad(f"expected lo < hi in a range, got {lo} and {hi}")
@@ -348,6 +364,8 @@ def parse_set(expr: str) -> tuple[str, list | Range]:
         n = parse_value(parts[2])
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise bad(f"the number of values n in lo:hi:n must be an integer >= 1, got {parts[2]!r}")
+        if n > MAX_GRID:
+            raise bad(f"a grid of {n:,} values; the limit is {MAX_GRID:,} values per parameter")
         grid = np.linspace(lo, hi, n) if n > 1 else np.array([lo], dtype=float)
         ints = isinstance(lo, int) and isinstance(hi, int) and all(float(v).is_integer() for v in grid)
         # 12 significant digits: 0:0.3:7 gives 0.05, not 0.049999999999999996
@@ -355,4 +373,10 @@ def parse_set(expr: str) -> tuple[str, list | Range]:
     items = [p.strip() for p in rhs.split(",")]
     if any(not p for p in items):
         raise bad("empty value in the list; expected v1,v2,... with no empty entries")
-    return path, [parse_value(p) for p in items]
+    if len(items) > MAX_GRID:
+        raise bad(f"{len(items):,} values; the limit is {MAX_GRID:,} values per parameter")
+    values = [parse_value(p) for p in items]
+    for v in values:
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) > MAX_NUMBER:
+            raise bad(f"values must lie within ±{MAX_NUMBER:g}, got {v}")
+    return path, values

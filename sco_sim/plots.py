@@ -30,9 +30,7 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import re
-import tempfile
 import textwrap
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,6 +51,7 @@ from . import vocabulary as vocab
 from .config import Config
 from .errors import InputError, Problem
 from .intervals import crosses_zero, grouped_mean_ci
+from .output import atomic_write
 
 # ----------------------------------------------------------------------------- style
 
@@ -245,13 +244,6 @@ def _short(name: str, width: int = 26) -> str:
 # ----------------------------------------------------------------------------- saving
 
 
-def file_mode() -> int:
-    """Permissions of a new file under the current umask (``mkstemp`` would leave 0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def save(fig: Figure, path: str | Path, format: str | None = None, dpi: int = DPI) -> Path:
     """Write ``fig`` to ``path`` (PNG, SVG or PDF), atomically, without timestamps.
 
@@ -264,20 +256,14 @@ def save(fig: Figure, path: str | Path, format: str | None = None, dpi: int = DP
                                   f"{', '.join(FORMATS)}")])
     if not path.suffix:
         path = path.with_suffix("." + fmt)
-    path.parent.mkdir(parents=True, exist_ok=True)
     metadata = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None},
                 "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None}}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+
+    def write(tmp: Path) -> None:
         with _style():
             fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata[fmt])
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+
+    return atomic_write(path, write)
 
 
 def png_bytes(fig: Figure, dpi: int = DPI) -> bytes:

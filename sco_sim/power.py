@@ -104,14 +104,18 @@ class PowerCounts:
 
 
 def _fraction_text(t: float) -> str:
-    """55% for 0.55, 2/3 for 0.666... (a percentage unless that needs more than one decimal)."""
+    """55% for 0.55, 2/3 for 0.666..., 70.588% for 0.70588: different thresholds print differently.
+
+    A percentage when one decimal is exact, else a fraction with denominator up to 1000 when the
+    threshold is that fraction (as written "12/17" in a file), else the percentage in full.
+    """
     pct = 100 * float(t)
     if abs(pct - round(pct, 1)) < 1e-9:
         return f"{round(pct, 1):g}%"
-    f = Fraction(float(t)).limit_denominator(20)
-    if abs(float(f) - t) < 1e-9:
+    f = Fraction(float(t)).limit_denominator(1000)
+    if abs(float(f) - t) < 1e-12:
         return f"{f.numerator}/{f.denominator}"
-    return f"{pct:.3g}%"
+    return f"{pct:.12g}%"  # every digit the file gave: 0.70588 and 0.706 are different games
 
 
 def rule_label(rule: str, threshold: float | None = None, weighted: bool = False) -> str:

@@ -23,10 +23,10 @@ import html
 import json
 import math
 import os
-import tempfile
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +34,7 @@ from . import vocabulary as vocab
 from .config import Config
 from .errors import InputError, Problem
 from .intervals import fmt_ci
+from .output import atomic_write
 from .results import Results, load_results
 
 REPORT_FORMATS = ("html", "md")
@@ -460,19 +461,31 @@ def _render_html(title: str, blocks: list[Block], res: Results) -> str:
     return "\n".join(parts)
 
 
+def _md_text(text: str) -> str:
+    """Markdown text with HTML escaped: a name like ``<script>`` is shown, never run."""
+    return html.escape(str(text), quote=False)
+
+
+def _md_fence(text: str) -> str:
+    """A code fence longer than any run of backticks in ``text`` (so the text cannot close it)."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
 def _md_cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return _md_text(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _render_md(title: str, blocks: list[Block], res: Results, rel: str) -> str:
-    out = [f"# {title}", "",
+    out = [f"# {_md_text(title)}", "",
            f"Written by sco-sim {res.version} from `{res.path}`; seed {res.seed}. Figures are in "
            f"`{rel}/`.", ""]
     for b in blocks:
         if isinstance(b, Heading):
-            out += ["#" * b.level + " " + b.text, ""]
+            out += ["#" * b.level + " " + _md_text(b.text), ""]
         elif isinstance(b, Para):
-            out += (["```", b.text, "```", ""] if b.code else [b.text, ""])
+            fence = _md_fence(b.text)
+            out += ([fence, b.text, fence, ""] if b.code else [_md_text(b.text), ""])
         elif isinstance(b, Table):
             if b.caption:
                 out += [f"**{_md_cell(b.caption)}**", ""]
@@ -482,26 +495,12 @@ def _render_md(title: str, blocks: list[Block], res: Results, rel: str) -> str:
             out += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in b.rows]
             out.append("")
         elif isinstance(b, FigureBlock):
-            alt = b.alt.replace("[", "(").replace("]", ")")
-            out += [f"![{alt}]({rel}/{b.name}.png)", "", f"*{b.caption}*", ""]
+            alt = _md_text(b.alt).replace("[", "(").replace("]", ")")
+            out += [f"![{alt}]({rel}/{b.name}.png)", "", f"*{_md_text(b.caption)}*", ""]
         elif isinstance(b, Pre):
-            out += [f"```{b.lang}", b.text, "```", ""]
+            fence = _md_fence(b.text)
+            out += [f"{fence}{b.lang}", b.text, fence, ""]
     return "\n".join(out)
-
-
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    from .plots import file_mode
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def write_report(results_dir: str | Path, out_path: str | Path, fmt: str = "html") -> Path:
@@ -534,9 +533,9 @@ def write_report(results_dir: str | Path, out_path: str | Path, fmt: str = "html
         fig_dir = parent / rel
         for b in blocks:
             if isinstance(b, FigureBlock):
-                _atomic_write(fig_dir / f"{b.name}.png", lambda p, data=b.png: p.write_bytes(data))
+                atomic_write(fig_dir / f"{b.name}.png", lambda p, data=b.png: p.write_bytes(data))
         text = _render_md(title, blocks, res, rel)
-    _atomic_write(out, lambda p: p.write_text(text, encoding="utf-8"))
+    atomic_write(out, lambda p: p.write_text(text, encoding="utf-8"))
     return out
 
 

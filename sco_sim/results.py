@@ -331,6 +331,7 @@ def load_results(results_dir: str | Path) -> Results:
         if not done:
             raise _fail(path, "the sweep has no finished runs yet (runs/*.parquet); run or resume "
                         "it with the command in manifest.json")
+        store.check_readable("runs")  # a damaged or foreign chunk is named, not read
         tasks = manifest.get("tasks")
         if isinstance(tasks, int) and len(done) < tasks:
             raise _fail(path, f"the sweep is incomplete ({len(done)} of {tasks} tasks finished); "

@@ -9,28 +9,98 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
+import re
+import stat
 import tomllib
+import unicodedata
+from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from .errors import InputError, Problem
 
 PROPOSERS = ("rotating_chair", "capability_weighted", "major_powers", "random")
 DRAFTING = ("step", "setter", "compromise")
 
-def _not_bool(value: Any) -> Any:
-    """TOML's true/false are not numbers (pydantic would otherwise read true as 1.0)."""
+# --------------------------------------------------------------------------- limits
+# Sizes are bounded so that a mistyped number fails at once with its limit instead of filling
+# memory or running for hours; each limit is far above any use seen so far (docs/MODEL.md §8).
+
+#: meetings of a run (the SCO held 25 summits 2001-2025)
+MAX_MEETINGS = 1_000
+#: agenda items per meeting
+MAX_ITEMS = 100
+#: members of a scenario ([[members]] or [generate])
+MAX_MEMBERS = 1_000
+#: policy dimensions
+MAX_DIMENSIONS = 50
+#: every number in a scenario file lies in [-MAX_ABS, MAX_ABS]: squared distances, capability
+#: totals and tolerances then stay far from float overflow (1.8e308) and keep their digits
+MAX_ABS = 1e6
+#: characters of a name (member, dimension, scenario) and of a description
+MAX_NAME = 100
+MAX_DESCRIPTION = 10_000
+#: bytes of a scenario or experiment file, and of every file it extends
+MAX_FILE_BYTES = 1_000_000
+#: files in an ``extends`` chain, and levels of nested tables / arrays in one file
+MAX_EXTENDS = 16
+MAX_NESTING = 32
+MAX_DOTS_PER_LINE = 1_000
+#: the bundled scenarios folder (an ``extends`` may always point into it)
+BUNDLED_SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def _number_only(value: Any) -> Any:
+    """TOML's true/false and strings are not numbers (pydantic would read true as 1.0, "1.5" as 1.5)."""
     if isinstance(value, bool):
         raise ValueError("expected a number, got a boolean")
+    if isinstance(value, str):
+        raise ValueError("expected a number, got a string (write 1.5, not \"1.5\")")
     return value
 
 
-_NUMBER = BeforeValidator(_not_bool)
-Finite = Annotated[float, Field(allow_inf_nan=False), _NUMBER]
-NonNeg = Annotated[float, Field(ge=0.0, allow_inf_nan=False), _NUMBER]
+def _control_free(value: str) -> str:
+    """Names reach terminals and reports: control characters (ESC, CR, bidi overrides) are refused."""
+    bad = [c for c in value if unicodedata.category(c) == "Cc" or c in _BIDI]
+    if bad:
+        raise ValueError(f"control character {bad[0]!r} is not allowed in a name")
+    return value
+
+
+def _text_control_free(value: str) -> str:
+    """Descriptions may span lines (newline, tab) but hold no other control characters."""
+    return _control_free(value.replace("\n", "").replace("\t", ""))
+
+
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_NUMBER = BeforeValidator(_number_only)
+Finite = Annotated[float, Field(ge=-MAX_ABS, le=MAX_ABS, allow_inf_nan=False), _NUMBER]
+NonNeg = Annotated[float, Field(ge=0.0, le=MAX_ABS, allow_inf_nan=False), _NUMBER]
 Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False), _NUMBER]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME), AfterValidator(_control_free)]
+
+_FRACTION = re.compile(r"^\s*([0-9]{1,9})\s*/\s*([0-9]{1,9})\s*$")
+
+
+def _threshold(value: Any) -> Any:
+    """A threshold is a number or an exact fraction "p/q" (a weighted game's quota, e.g. "12/17")."""
+    if isinstance(value, str):
+        m = _FRACTION.match(value)
+        if m is None or int(m[2]) == 0:
+            raise ValueError("expected a number or a fraction \"p/q\" such as \"2/3\"")
+        return float(Fraction(int(m[1]), int(m[2])))
+    return _number_only(value)
 
 
 class _Strict(BaseModel):
@@ -40,16 +110,16 @@ class _Strict(BaseModel):
 class ScenarioMeta(_Strict):
     """`[scenario]`: the name, the run length and (optionally) a file this one extends."""
 
-    name: str = Field(min_length=1)
-    meetings: int = Field(strict=True, ge=1, le=100_000)
-    description: str = ""
+    name: Name
+    meetings: int = Field(strict=True, ge=1, le=MAX_MEETINGS)
+    description: Annotated[str, Field(max_length=MAX_DESCRIPTION), AfterValidator(_text_control_free)] = ""
     extends: str | None = None
 
 
 class Space(_Strict):
     """`[space]`: named policy dimensions and the box positions live in (unit box by default)."""
 
-    dimensions: list[str] = Field(min_length=1)
+    dimensions: list[Name] = Field(min_length=1, max_length=MAX_DIMENSIONS)
     bounds: list[tuple[Finite, Finite]] | None = None
 
     @field_validator("dimensions")
@@ -66,25 +136,27 @@ class Rule(_Strict):
     """`[rule]`: how votes aggregate. Unanimity is the SCO Charter's consensus (art. 16)."""
 
     type: Literal["unanimity", "consensus_minus_one", "majority"] = "unanimity"
-    threshold: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False), _NUMBER] | None = None
+    # A number, or an exact fraction "p/q" (e.g. "12/17" for a weighted game's quota).
+    threshold: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False),
+                         BeforeValidator(_threshold)] | None = None
     weighted: bool = False
     # The SCO's way around a lone objector (since 2018 the Belt and Road paragraph names every
     # member except India): an item blocked by at most this many objectors is adopted as a text
     # of the others, with the objectors on record. 0 = off.
-    subset_texts: int = Field(strict=True, default=0, ge=0)
+    subset_texts: int = Field(strict=True, default=0, ge=0, le=MAX_MEMBERS)
     subset_moves_status_quo: bool = True
     # The first meeting (1-based) at which subset texts are used (the SCO's practice dates from 2018).
-    subset_texts_from: int = Field(strict=True, default=1, ge=1)
+    subset_texts_from: int = Field(strict=True, default=1, ge=1, le=MAX_MEETINGS)
 
 
 class Agenda(_Strict):
     """`[agenda]`: how many items a meeting takes up, who drafts them, which issue areas."""
 
-    items_per_meeting: int = Field(strict=True, ge=1, le=10_000)
+    items_per_meeting: int = Field(strict=True, ge=1, le=MAX_ITEMS)
     proposer: Literal[PROPOSERS] = "rotating_chair"  # type: ignore[valid-type]
     issue_shares: list[NonNeg] | None = None
     package_probability: Unit = 0.0
-    package_size: int = Field(strict=True, default=2, ge=1)
+    package_size: int = Field(strict=True, default=2, ge=1, le=MAX_DIMENSIONS)
     deadlocked: Literal["drop", "carry_over"] = "drop"
     first_chair: str | None = None
     # The chair of each meeting in order (member names), e.g. taken from the SCO's record
@@ -117,8 +189,8 @@ class StatusQuo(_Strict):
 class Member(_Strict):
     """One `[[members]]` entry: a member state and its interests."""
 
-    name: str = Field(min_length=1)
-    name_ru: str | None = None
+    name: Name
+    name_ru: Name | None = None
     group: Literal["major", "minor"]
     ideal: list[Finite]
     salience: list[NonNeg]
@@ -128,7 +200,7 @@ class Member(_Strict):
     # (one value for every dimension, or one per dimension), clipped to the space.
     ideal_sd: NonNeg | list[NonNeg] = 0.0
     # Accession: the meeting (1-based) at which the member joins; absent before it.
-    joins: int = Field(strict=True, default=1, ge=1)
+    joins: int = Field(strict=True, default=1, ge=1, le=MAX_MEETINGS)
 
 
 class SidePayments(_Strict):
@@ -163,15 +235,15 @@ class Pressure(_Strict):
 
     member: str
     drift: list[Finite] | None = None
-    start: int = Field(strict=True, default=1, ge=1)
-    end: Annotated[int, Field(strict=True, ge=1)] | None = None
+    start: int = Field(strict=True, default=1, ge=1, le=MAX_MEETINGS)
+    end: Annotated[int, Field(strict=True, ge=1, le=MAX_MEETINGS)] | None = None
     shocks: list["Shock"] = []
 
 
 class Shock(_Strict):
     """A one-off shift of a member's ideal point at a given meeting."""
 
-    meeting: int = Field(strict=True, ge=1)
+    meeting: int = Field(strict=True, ge=1, le=MAX_MEETINGS)
     shift: list[Finite]
 
 
@@ -219,11 +291,11 @@ class Uncertain(_Strict):
 class Generate(_Strict):
     """`[generate]`: N members with ideal points drawn uniformly in the box each replication."""
 
-    members: int = Field(strict=True, ge=1, le=1000)
-    majors: int = Field(strict=True, default=0, ge=0)
+    members: int = Field(strict=True, ge=1, le=MAX_MEMBERS)
+    majors: int = Field(strict=True, default=0, ge=0, le=MAX_MEMBERS)
     salience: NonNeg | list[NonNeg] = 1.0
     tolerance: NonNeg = 0.0
-    major_capability: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 1.0
+    major_capability: Annotated[float, Field(gt=0.0, le=MAX_ABS, allow_inf_nan=False), _NUMBER] = 1.0
 
 
 class Scenario(_Strict):
@@ -235,7 +307,7 @@ class Scenario(_Strict):
     agenda: Agenda
     negotiation: Negotiation = Negotiation()
     status_quo: StatusQuo
-    members: list[Member] | None = None
+    members: list[Member] | None = Field(default=None, max_length=MAX_MEMBERS)
     generate: Generate | None = None
     rivalries: list[Rivalry] = []
     side_payments: SidePayments = SidePayments()
@@ -297,23 +369,20 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     out = dict(parent)
     for key, value in child.items():
         if key == "members" and isinstance(value, list) and isinstance(out.get(key), list):
-            merged = [dict(m) for m in out[key]]
-            index = {m.get("name"): i for i, m in enumerate(merged) if isinstance(m, dict)}
+            merged = [dict(m) if isinstance(m, dict) else m for m in out[key]]
+            index = {m["name"]: i for i, m in enumerate(merged)
+                     if isinstance(m, dict) and isinstance(m.get("name"), str)}
             for m in value:
-                if isinstance(m, dict) and m.get("name") in index:
+                if isinstance(m, dict) and isinstance(m.get("name"), str) and m["name"] in index:
                     merged[index[m["name"]]].update(m)
                 else:
                     merged.append(m)
             out[key] = merged
         elif key == "rivalries" and isinstance(value, list) and isinstance(out.get(key), list):
-            merged = [dict(r) for r in out[key]]
-            index = {
-                frozenset(r.get("members", ())): i
-                for i, r in enumerate(merged)
-                if isinstance(r, dict) and isinstance(r.get("members"), list)
-            }
+            merged = [dict(r) if isinstance(r, dict) else r for r in out[key]]
+            index = {pair: i for i, r in enumerate(merged) if (pair := _pair(r)) is not None}
             for r in value:
-                pair = frozenset(r.get("members", ())) if isinstance(r, dict) else None
+                pair = _pair(r)
                 if pair is not None and pair in index:
                     merged[index[pair]].update(r)
                 else:
@@ -337,45 +406,223 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file, turning every failure into an InputError naming the file."""
-    src = str(path)
-    if not path.exists():
-        raise InputError([Problem(src, "", "no such file")])
-    if path.is_dir():
-        raise InputError([Problem(src, "", "is a directory, expected a TOML file")])
+def _pair(rivalry: Any) -> frozenset[str] | None:
+    """The pair of member names of a raw rivalry entry, or None when it has no such pair."""
+    members = rivalry.get("members") if isinstance(rivalry, dict) else None
+    if isinstance(members, list) and all(isinstance(m, str) for m in members):
+        return frozenset(members)
+    return None
+
+
+def _duplicates(raw: dict[str, Any], src: str) -> list[Problem]:
+    """Members or rivalries named twice in one file (merging would silently combine them)."""
+    out = []
+    members = raw.get("members")
+    if isinstance(members, list):
+        seen: set[str] = set()
+        for m in members:
+            name = m.get("name") if isinstance(m, dict) else None
+            if isinstance(name, str):
+                if name in seen:
+                    out.append(Problem(src, f"members.{name}.name", "member names must be unique: "
+                                       "this file has two [[members]] entries with this name"))
+                seen.add(name)
+    rivalries = raw.get("rivalries")
+    if isinstance(rivalries, list):
+        pairs: set[frozenset[str]] = set()
+        for i, r in enumerate(rivalries):
+            pair = _pair(r)
+            if pair is not None:
+                if pair in pairs:
+                    out.append(Problem(src, f"rivalries[{i}].members", "the pair appears twice in this file"))
+                pairs.add(pair)
+    return out
+
+
+def _check_nesting(raw: dict[str, Any], src: str) -> None:
+    """Refuse tables / arrays nested deeper than MAX_NESTING (checked without recursion)."""
+    stack: list[tuple[Any, int, str]] = [(raw, 0, "")]
+    while stack:
+        node, depth, where = stack.pop()
+        if depth > MAX_NESTING:
+            raise InputError([Problem(src, where, f"tables or arrays nested more than {MAX_NESTING} "
+                                      "levels deep (the limit)")])
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1, f"{where}.{k}" if where else str(k)) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1, f"{where}[{i}]") for i, v in enumerate(node))
+
+
+def parse_toml(text: str, src: str) -> dict[str, Any]:
+    """Parse TOML text: the one reader of scenario and experiment files (files, uploads, hashes).
+
+    Line endings are normalised first (CRLF and CR-only become LF, as Python's text mode does),
+    so a file reads the same whichever command reads it.
+    """
+    if len(text) > MAX_FILE_BYTES:
+        raise InputError([Problem(src, "", f"is {len(text):,} characters long; the limit is "
+                                  f"{MAX_FILE_BYTES:,}")])
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for number, line in enumerate(text.split("\n"), start=1):
+        # tomllib's time and memory grow with the square of a dotted key's parts
+        if line.count(".") > MAX_DOTS_PER_LINE:
+            raise InputError([Problem(src, "", f"line {number} has {line.count('.'):,} dots; the limit "
+                                      f"is {MAX_DOTS_PER_LINE:,} (a dotted key that long nests "
+                                      f"deeper than {MAX_NESTING} levels)")])
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(src, "", f"cannot be read as UTF-8 text ({exc})")]) from None
-    try:
-        return tomllib.loads(text)
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError([Problem(src, "", f"not valid TOML: {exc}")]) from None
+    except RecursionError:
+        raise InputError([Problem(src, "", f"not valid TOML here: tables or arrays nested too deeply "
+                                  f"(the limit is {MAX_NESTING} levels)")]) from None
+    _check_nesting(raw, src)
+    return raw
 
 
-def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a scenario file and the chain of files it `extends`, merged (child wins)."""
-    path = path.resolve() if path.exists() else path
-    raw = read_toml(path)
-    meta = raw.get("scenario")
-    parent_ref = meta.get("extends") if isinstance(meta, dict) else None
-    if parent_ref is None:
-        return raw
-    if not isinstance(parent_ref, str):
-        raise InputError([Problem(str(path), "scenario.extends", "expected a file path string")])
-    parent_path = (path.parent / parent_ref).resolve()
-    if parent_path in _seen or parent_path == path:
-        raise InputError([Problem(str(path), "scenario.extends", "files extend each other in a cycle")])
-    if not parent_path.exists():
-        raise InputError(
-            [Problem(str(path), "scenario.extends", f"extended file {parent_ref!r} does not exist")]
-        )
-    parent = load_raw(parent_path, _seen + (path,))
-    merged = _merge(parent, raw)
-    merged["scenario"] = dict(merged["scenario"])
-    merged["scenario"].pop("extends", None)
+def read_text(path: Path, src: str | None = None) -> str:
+    """Read a regular file of at most MAX_FILE_BYTES as UTF-8; anything else is an InputError.
+
+    The file is opened without blocking and checked to be a regular file before a byte is read,
+    so a FIFO, a device (``/dev/zero``) or a folder fails at once.
+    """
+    src = str(path) if src is None else src
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise InputError([Problem(src, "", "no such file")]) from None
+    except IsADirectoryError:
+        raise InputError([Problem(src, "", "is a directory, expected a TOML file")]) from None
+    except (OSError, ValueError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError([Problem(src, "", f"cannot be opened ({why})")]) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError([Problem(src, "", "is a directory, expected a TOML file")])
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError([Problem(src, "", "is not a regular file (a device, FIFO or socket); "
+                                      "expected a TOML file")])
+        if info.st_size > MAX_FILE_BYTES:
+            raise InputError([Problem(src, "", f"is {info.st_size:,} bytes; the limit is "
+                                      f"{MAX_FILE_BYTES:,} bytes")])
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError([Problem(src, "", f"cannot be read ({exc.strerror or exc})")]) from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError([Problem(src, "", f"is larger than the limit of {MAX_FILE_BYTES:,} bytes")])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(src, "", f"cannot be read as UTF-8 text ({exc})")]) from None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML file, turning every failure into an InputError naming the file."""
+    return parse_toml(read_text(path), str(path))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or path.is_relative_to(root)
+
+
+def _extends_chain(raw: dict[str, Any], src: str, here: Path | None, root: Path | None
+                   ) -> dict[str, Any]:
+    """Merge ``raw`` over the chain of files it extends (child wins), without recursion.
+
+    ``here`` is the folder ``extends`` is resolved against and ``root`` the folder tree it must
+    stay in (besides the bundled scenarios folder); ``root = None`` allows only bundled files.
+    """
+    chain = [raw]
+    problems = _duplicates(raw, src)
+    seen: list[Path] = []
+    current, current_src, folder = raw, src, here
+    bundled = BUNDLED_SCENARIOS.resolve()
+    while True:
+        meta = current.get("scenario")
+        ref = meta.get("extends") if isinstance(meta, dict) else None
+        if ref is None:
+            break
+        if not isinstance(ref, str):
+            raise InputError([Problem(current_src, "scenario.extends", "expected a file path string")])
+        if len(chain) > MAX_EXTENDS:
+            raise InputError([Problem(current_src, "scenario.extends", f"the chain of extended files "
+                                      f"is longer than {MAX_EXTENDS} files (the limit)")])
+        if "\0" in ref or len(ref) > 1000:
+            raise InputError([Problem(current_src, "scenario.extends", "expected a file path (no NUL "
+                                      "bytes, at most 1000 characters)")])
+        base = folder if folder is not None else bundled
+        try:
+            target = (base / ref).resolve()
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise InputError([Problem(current_src, "scenario.extends",
+                                      f"extended file {ref!r} cannot be resolved ({exc})")]) from None
+        if root is None and not _inside(target, bundled):
+            raise InputError([Problem(current_src, "scenario.extends", f"extended file {ref!r} is not a "
+                                      "bundled scenario (an upload may extend only files of the "
+                                      "bundled scenarios folder)")])
+        if root is not None and not (_inside(target, root) or _inside(target, bundled)):
+            raise InputError([Problem(current_src, "scenario.extends", f"extended file {ref!r} lies "
+                                      f"outside the scenario's folder {root} and the bundled "
+                                      "scenarios folder")])
+        if target in seen or (here is not None and len(seen) == 0 and target == _self(src)):
+            raise InputError([Problem(current_src, "scenario.extends", "files extend each other in a cycle")])
+        try:
+            exists = target.exists()
+        except OSError as exc:  # e.g. a file name too long for the file system
+            raise InputError([Problem(current_src, "scenario.extends", f"extended file {ref!r} "
+                                      f"cannot be opened ({exc.strerror or exc})")]) from None
+        if not exists:
+            raise InputError([Problem(current_src, "scenario.extends",
+                                      f"extended file {ref!r} does not exist")])
+        seen.append(target)
+        try:
+            current = read_toml(target)
+        except InputError as exc:
+            p = exc.problems[0]
+            raise InputError([Problem(str(target), p.field, p.message)]) from None
+        current_src, folder = str(target), target.parent
+        problems += _duplicates(current, current_src)
+        chain.append(current)
+    if problems and len(chain) > 1:  # a single file's duplicates are reported by the schema checks
+        raise InputError(problems)
+    merged = chain[-1]
+    for child in reversed(chain[:-1]):
+        merged = _merge(merged, child)
+    if len(chain) > 1:
+        merged["scenario"] = dict(merged["scenario"])
+        merged["scenario"].pop("extends", None)
     return merged
+
+
+def _self(src: str) -> Path | None:
+    try:
+        return Path(src).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def load_raw(path: Path) -> dict[str, Any]:
+    """Read a scenario file and the chain of files it `extends`, merged (child wins).
+
+    ``extends`` is resolved against the folder of the file that names it and must stay inside
+    the folder of ``path`` (or its subfolders) or the bundled scenarios folder.
+    """
+    path = Path(path)
+    src = str(path)
+    text = read_text(path, src)
+    resolved = path.resolve()
+    raw = parse_toml(text, src)
+    return _extends_chain(raw, str(resolved) if _has_extends(raw) else src, resolved.parent,
+                          resolved.parent)
+
+
+def _has_extends(raw: dict[str, Any]) -> bool:
+    meta = raw.get("scenario")
+    return isinstance(meta, dict) and meta.get("extends") is not None
 
 
 def consistency_problems(s: Scenario, src: str) -> list[Problem]:
@@ -603,17 +850,28 @@ def load_scenario(path: str | Path) -> Scenario:
     return scn
 
 
+def load_scenario_text(text: str, name: str = "upload", base_dir: Path | None = None) -> Scenario:
+    """Validate scenario text (an upload) exactly as a file would be.
+
+    ``name`` is the source its problems are reported under. An ``extends`` in the text is resolved
+    against ``base_dir`` and must stay inside it (or the bundled scenarios folder); with no
+    ``base_dir`` it may name only a bundled scenario.
+    """
+    raw = parse_toml(text, name)
+    base = Path(base_dir).resolve() if base_dir is not None else None
+    return parse_scenario(_extends_chain(raw, name, base, base), name)
+
+
 def scenario_hash(path: str | Path) -> str:
     """SHA-256 over the file and every file it extends, so a manifest pins the exact inputs."""
     h = hashlib.sha256()
-    p = Path(path).resolve()
+    p: Path | None = Path(path).resolve()
     seen = set()
-    while p is not None and p not in seen:
+    while p is not None and p not in seen and len(seen) <= MAX_EXTENDS:
         seen.add(p)
-        data = p.read_bytes()
-        h.update(data)
-        meta = tomllib.loads(data.decode("utf-8")).get("scenario", {})
+        text = read_text(p)
+        h.update(text.encode("utf-8"))
+        meta = parse_toml(text, str(p)).get("scenario", {})
         ext = meta.get("extends") if isinstance(meta, dict) else None
         p = (p.parent / ext).resolve() if isinstance(ext, str) else None
     return h.hexdigest()
-

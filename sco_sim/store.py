@@ -7,6 +7,10 @@ Layout of a results folder::
     meetings/<task_id>.parquet    per-meeting rows (only when asked for)
     errors/<task_id>.txt          marker of a task whose runs are ``status = "error"`` rows
 
+Every chunk carries its task id and the experiment's hash in its Parquet metadata: a rerun
+re-runs a chunk it cannot read (truncated, empty) and refuses, naming it, a chunk of another
+task or sweep. A sweep holds an advisory lock on the folder while it writes (:meth:`ResultStore.lock`).
+
 Each file is first written to a hidden temporary file in the folder it belongs to and then moved
 into place with ``os.replace`` (atomic on one file system), so a killed sweep leaves either the
 whole file or none of it. The runs file is the chunk's commit marker: it is written last, so a task
@@ -18,29 +22,36 @@ Files carry no timestamps: the same rows give the same bytes, whichever process 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import secrets
 import socket
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .output import write_parquet
+from .errors import InputError, Problem
+from .output import TEMP, atomic_write, host_tag, pid_alive, write_parquet
+
+try:  # advisory locks (POSIX); without them two sweeps into one folder are not prevented
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 MANIFEST = "manifest.json"
 TABLES = ("runs", "meetings")
 
 #: ``p000012-r000250``: design point 12, replications from 250 (widths grow when needed)
 TASK_ID = re.compile(r"^p(?P<point>\d+)-r(?P<first>\d+)$")
-_TEMP = re.compile(
-    r"^\.(?P<final>.+)\.(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-(?P<rand>[0-9a-f]+)\.tmp$")
+_TEMP = TEMP
+#: keys of a chunk's Parquet metadata: the task it holds and the experiment it belongs to
+TASK_KEY = b"sco_sim.task"
+EXPERIMENT_KEY = b"sco_sim.experiment"
 #: temporary files of another machine (shared file systems) are removed only when this old
 STALE_SECONDS = 24 * 3600
 
@@ -58,32 +69,8 @@ def task_key(tid: str) -> tuple[int, int]:
     return int(m["point"]), int(m["first"])
 
 
-def _host_tag() -> str:
-    return hashlib.sha1(socket.gethostname().encode()).hexdigest()[:8]
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # signal 0: only asks whether the process exists
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return True
-    return True
-
-
-def atomic_write(path: Path, writer: Callable[[Path], None]) -> None:
-    """Write ``path`` via ``writer(temp)`` then ``os.replace``: readers see all of it or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{_host_tag()}-{os.getpid()}-{secrets.token_hex(4)}.tmp"
-    try:
-        writer(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+_host_tag = host_tag
+_pid_alive = pid_alive
 
 
 class ResultStore:
@@ -92,6 +79,7 @@ class ResultStore:
     def __init__(self, out_dir: str | Path):
         self.root = Path(out_dir)
         self.manifest_path = self.root / MANIFEST
+        self._stamp: str | None = None
 
     # ----------------------------------------------------------------------------- paths
 
@@ -116,12 +104,70 @@ class ResultStore:
         """Return the manifest, or None if the folder has none yet."""
         if not self.manifest_path.exists():
             return None
-        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        try:
+            out = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError([Problem(str(self.manifest_path), "", f"is not readable JSON ({exc}); "
+                                      "choose a new --out")]) from None
+        if not isinstance(out, dict):
+            raise InputError([Problem(str(self.manifest_path), "", "is not a JSON object; choose a new --out")])
+        return out
+
+    @property
+    def stamp(self) -> str:
+        """The experiment hash of the manifest, stamped into every chunk ("" without a manifest)."""
+        if self._stamp is None:
+            manifest = self.read_manifest() or {}
+            self._stamp = str(manifest.get("experiment_sha256") or "")
+        return self._stamp
 
     def write_manifest(self, manifest: dict) -> None:
         """Write the manifest atomically (sorted keys, stable bytes)."""
         text = json.dumps(manifest, indent=2, sort_keys=True, allow_nan=True, default=str) + "\n"
         atomic_write(self.manifest_path, lambda p: p.write_text(text, encoding="utf-8"))
+        self._stamp = None
+
+    # ----------------------------------------------------------------------------- lock
+
+    @contextmanager
+    def lock(self, shard: tuple[int, int] | None = None) -> Iterator[None]:
+        """Hold the folder for one sweep (or one shard) while it writes; InputError if held.
+
+        A whole sweep holds ``.lock`` exclusively; a shard holds it shared plus its own
+        ``.lock-shard-i-of-n`` exclusively, so shards of one sweep share a folder but two runs of
+        the same shard (or a whole sweep beside a shard) do not. Locks are advisory (``flock``)
+        and vanish with the process that holds them, so a killed sweep never leaves one behind.
+        """
+        if fcntl is None:  # pragma: no cover - no advisory locks on this platform
+            yield
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        files = []
+        try:
+            wanted = [(".lock", fcntl.LOCK_SH if shard else fcntl.LOCK_EX)]
+            if shard is not None:
+                wanted.append((f".lock-shard-{shard[0]}-of-{shard[1]}", fcntl.LOCK_EX))
+            for name, mode in wanted:
+                path = self.root / name
+                fh = open(path, "a+", encoding="utf-8")
+                files.append(fh)
+                try:
+                    fcntl.flock(fh.fileno(), mode | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "another process"
+                    raise InputError([Problem(str(self.root), "--out", f"another sweep is writing "
+                                              f"this folder ({holder}); wait for it to finish or "
+                                              "choose another --out")]) from None
+                if mode == fcntl.LOCK_EX:
+                    fh.seek(0)
+                    fh.truncate()
+                    fh.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+                    fh.flush()
+            yield
+        finally:
+            for fh in files:
+                fh.close()  # closing releases the lock
 
     # ----------------------------------------------------------------------------- state
 
@@ -188,12 +234,53 @@ class ResultStore:
         marker = self.errors_dir / f"{tid}.txt"
         if error is not None:
             atomic_write(marker, lambda p: p.write_text(error + "\n", encoding="utf-8"))
+        meta = {TASK_KEY.decode(): tid, EXPERIMENT_KEY.decode(): self.stamp}
         for name, df in tables.items():
             if name != "runs":
-                atomic_write(self.chunk_path(name, tid), lambda p, df=df: write_parquet(p, df))
-        atomic_write(self.chunk_path("runs", tid), lambda p: write_parquet(p, tables["runs"]))
+                atomic_write(self.chunk_path(name, tid),
+                             lambda p, df=df: write_parquet(p, df, metadata=meta))
+        atomic_write(self.chunk_path("runs", tid),
+                     lambda p: write_parquet(p, tables["runs"], metadata=meta))
         if error is None and marker.exists():
             marker.unlink()
+
+    # ----------------------------------------------------------------------------- checking
+
+    def chunk_state(self, table: str, tid: str) -> str:
+        """``"ok"``, ``"damaged"`` (unreadable: truncated, empty) or ``"foreign"`` (another task's
+        or another sweep's file under this name), read from the Parquet footer only.
+        """
+        try:
+            meta = pq.read_metadata(self.chunk_path(table, tid)).metadata or {}
+        except (OSError, pa.ArrowException):
+            return "damaged"
+        if TASK_KEY not in meta:
+            return "ok"  # written before chunks were stamped: readable, nothing to compare
+        if meta[TASK_KEY].decode(errors="replace") != tid:
+            return "foreign"
+        stamp = meta.get(EXPERIMENT_KEY, b"").decode(errors="replace")
+        return "ok" if not self.stamp or stamp == self.stamp else "foreign"
+
+    def verified(self, table: str = "runs") -> tuple[set[str], set[str]]:
+        """``(ok, damaged)`` task ids of ``table``; a foreign chunk is an InputError naming it."""
+        ok, damaged = set(), set()
+        for tid in self.done(table):
+            state = self.chunk_state(table, tid)
+            if state == "foreign":
+                raise InputError([Problem(str(self.chunk_path(table, tid)), "", (
+                    "is not this sweep's chunk of that name (another task's or another sweep's "
+                    "file); remove it or choose a new --out"))])
+            (ok if state == "ok" else damaged).add(tid)
+        return ok, damaged
+
+    def check_readable(self, table: str = "runs") -> None:
+        """Raise an InputError naming the first damaged or foreign chunk of ``table``."""
+        _, damaged = self.verified(table)
+        if damaged:
+            tid = sorted(damaged, key=task_key)[0]
+            raise InputError([Problem(str(self.chunk_path(table, tid)), "", (
+                f"is damaged (unreadable Parquet), {len(damaged)} chunk(s) in all; rerun the sweep "
+                "command to run them again"))])
 
     # ----------------------------------------------------------------------------- reading
 
@@ -204,6 +291,7 @@ class ResultStore:
     def iter_chunks(self, table: str = "runs", columns: list[str] | None = None
                     ) -> Iterator[tuple[str, pd.DataFrame]]:
         """``(task_id, rows)`` for every chunk, in canonical order, one file in memory at a time."""
+        self.check_readable(table)
         for tid in self.chunk_ids(table):
             path = self.chunk_path(table, tid)
             if columns is not None:
@@ -219,6 +307,7 @@ class ResultStore:
         Chunks whose columns differ (error rows, scenarios with different members) are combined
         with missing values where a chunk lacks a column.
         """
+        self.check_readable(table)
         parts = []
         for tid in self.chunk_ids(table):
             t = pq.read_table(self.chunk_path(table, tid), columns=columns)

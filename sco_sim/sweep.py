@@ -8,9 +8,12 @@ task to its own Parquet file (:class:`~sco_sim.store.ResultStore`) as soon as it
 * **Same seed, same bytes.** Replication ``k`` of every point always uses random stream ``k`` of
   the experiment's seed, whichever task, process, machine or shard runs it, and a task's file
   depends only on the task. So 1 worker, N workers, Dask and any sharding give identical files.
-* **Resumable.** A task whose runs file exists is finished; a rerun of the same command skips it
-  and runs only the rest (tasks that failed are tried again). A killed sweep loses at most the
-  tasks in flight; a partly written file is never mistaken for a finished one.
+* **Resumable.** A task whose runs file exists and reads as this task's chunk of this sweep is
+  finished; a rerun of the same command skips it and runs only the rest (tasks that failed, and
+  chunks that cannot be read, are run again; a chunk of another task or sweep is refused by
+  name). A killed sweep loses at most the tasks in flight; a partly written file is never
+  mistaken for a finished one. While it writes, a sweep holds the folder's lock, so two runs of
+  the same sweep (or shard) cannot write one folder at once.
 * **Sharding.** ``--shard i/N`` (``i`` counted from 0) runs the tasks ``j`` with ``j % N == i``
   of the full plan, so N jobs of any job scheduler can share one results folder.
 """
@@ -359,12 +362,25 @@ def run_sweep(
     chunk is run again); tasks that failed before are tried again.
     """
     started = time.perf_counter()
+    store = ResultStore(out_dir)
+    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise InputError([Problem(str(out_dir), "--out", "exists and is not a directory")])
+    with store.lock(shard):
+        report = _run_locked(exp, out_dir, executor, shard, meetings_table, progress, command)
+    report.wall_time = time.perf_counter() - started
+    return report
+
+
+def _run_locked(exp: Any, out_dir: str | Path, executor: Executor | None,
+                shard: tuple[int, int] | None, meetings_table: bool,
+                progress: Callable[[int, int], None] | None, command: str | None) -> SweepReport:
+    """The body of :func:`run_sweep`, run while the folder's lock is held."""
     store, points, tasks = prepare(exp, out_dir, meetings_table, command)
     if shard is not None:
         tasks = _shard(tasks, *shard)
-    finished = store.done("runs")
+    finished, _damaged = store.verified("runs")  # a damaged chunk is not done: it runs again
     if meetings_table:
-        finished &= store.done("meetings")
+        finished &= store.verified("meetings")[0]
     finished -= store.failed()
     todo = [t for t in tasks if t.task_id not in finished]
     skipped = len(tasks) - len(todo)
@@ -399,7 +415,6 @@ def run_sweep(
                 report.replications += task.count
                 if progress is not None:
                     progress(report.replications, total)
-    report.wall_time = time.perf_counter() - started
     return report
 
 

@@ -452,3 +452,58 @@ def test_from_description_round_trip():
         again = from_description(d)
         assert experiment_hash(again) == d["sha256"] == experiment_hash(exp)
         pd.testing.assert_frame_equal(design_points(again), design_points(exp))
+
+
+def test_sweep_size_is_checked_after_the_command_line_overrides(exp_file):
+    big = HEAD.replace("replications = 10", "replications = 10000000\nchunk = 1")
+    p = exp_file(big + scen(S35) + '\n[parameters]\n"negotiation.max_rounds" = [0, 1]\n')
+    with pytest.raises(InputError) as err:
+        load_sweep(p)
+    source, field, message = one_problem(err)
+    assert (source, field) == (str(p), "experiment.replications") and "20,000,000 tasks" in message
+    exp = load_sweep(p, chunk=100_000)  # the command line fixes it: 2 points x 100 chunks
+    assert exp.chunk == 100_000
+    with pytest.raises(InputError) as err:
+        load_sweep(p, chunk=1, replications=9_000_000)
+    assert one_problem(err)[0] == "--replications"
+    exp = load_experiment(p)  # loading alone builds nothing; building the points checks the size
+    with pytest.raises(InputError, match="tasks"):
+        design_points(exp)
+
+
+@pytest.mark.parametrize("body, field", [
+    ("replications = true", "experiment.replications"),
+    ('replications = "2"', "experiment.replications"),
+    ("replications = 1e8", "experiment.replications"),
+    ('replications = 2\nseed = "7"', "experiment.seed"),
+    ("replications = 2\nchunk = true", "experiment.chunk"),
+    ("replications = 2\nmeetings = 100000", "experiment.meetings"),
+])
+def test_experiment_numbers_have_strict_types_and_limits(exp_file, body, field):
+    p = exp_file(f'[experiment]\nname = "t"\n{body}\n' + scen(S35))
+    with pytest.raises(InputError) as err:
+        load_experiment(p)
+    assert one_problem(err)[1] == field
+
+
+@pytest.mark.parametrize("metric, ok", [("deadlock_rate", True), ("subset_rate", True),
+                                        ("objections.India", True), ("objections.Nobody", False),
+                                        ("replication", False), ("point", False), ("nope", False)])
+def test_attribution_metric_is_checked_when_loading(exp_file, metric, ok):
+    p = exp_file(HEAD + scen(S35, "a") + scen(S35, "b") + f'\n[attribution]\nmetric = "{metric}"\n')
+    if ok:
+        assert load_experiment(p).attributions[0].metric == metric
+    else:
+        with pytest.raises(InputError) as err:
+            load_experiment(p)
+        assert one_problem(err)[1] == "attribution.metric"
+
+
+def test_attribution_metrics_are_run_table_columns():
+    from sco_sim import build_config, load_scenario, simulate
+    from sco_sim.experiment import ATTRIBUTION_METRICS
+    from sco_sim.summary import run_table
+
+    config = build_config(load_scenario(SCENARIOS / "teaching" / "three_on_a_line.toml"), meetings=1)
+    runs = run_table(simulate(config, 2, 0))
+    assert set(ATTRIBUTION_METRICS) == {c for c in runs.columns if c != "replication" and "." not in c}

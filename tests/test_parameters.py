@@ -231,3 +231,30 @@ def test_parse_set_bad(expr, needle):
     assert p.source == "--set"
     assert p.field == expr
     assert needle in p.message
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("3", 3), ("-2", -2), ("0.5", 0.5), ("true", True),
+    ("٣", "٣"),  # an Arabic-Indic digit is text, not 3
+    ("1e309", "1e309"), ("inf", "inf"), ("nan", "nan"),  # not finite: left for the schema to refuse
+    ("99999999999999999999999", "99999999999999999999999"),  # too long to be an int field's value
+])
+def test_parse_value_reads_only_ascii_finite_numbers(text, expected):
+    from sco_sim.parameters import parse_value
+
+    value = parse_value(text)
+    assert value == expected and type(value) is type(expected)
+
+
+@pytest.mark.parametrize("expr, needle", [
+    ("members.A.tolerance=0:1:1000000000", "limit is 10,000"),
+    ("members.A.tolerance=-1e308:1e308:3", "±1e+15"),
+    ("members.A.tolerance=" + ",".join(["0"] * 10_001), "limit is 10,000"),
+    ("members.A.tolerance=" + "1" * 20_000, "characters long"),
+])
+def test_parse_set_limits_are_checked_before_building(expr, needle):
+    from sco_sim.parameters import parse_set
+
+    with pytest.raises(InputError) as err:
+        parse_set(expr)
+    assert needle in str(err.value) and len(str(err.value)) < 1500

@@ -421,3 +421,36 @@ def test_load_scenario_extends_merges_members_by_name(three_text, write):
 def test_input_error_needs_a_problem():
     with pytest.raises(ValueError):
         InputError([])
+
+
+def test_the_documented_limits_are_the_enforced_ones():
+    """docs/MODEL.md §8 states each size limit; a changed constant must change the text too."""
+    from sco_sim import cli, experiment, parameters, scenario
+
+    text = (SCENARIOS.parent / "docs" / "MODEL.md").read_text(encoding="utf-8")
+
+    def spaced(n: int) -> str:
+        return f"{n:,}".replace(",", " ")
+
+    stated = [  # (limit, the phrase of MODEL.md that states it)
+        (scenario.MAX_MEETINGS, f"| `meetings` | int | **req.** | 1–{scenario.MAX_MEETINGS} |"),
+        (scenario.MAX_ITEMS, f"| `items_per_meeting` | int | **req.** | 1–{scenario.MAX_ITEMS} |"),
+        (scenario.MAX_FILE_BYTES, f"({spaced(scenario.MAX_FILE_BYTES)} bytes)"),
+        (scenario.MAX_NESTING, f"nested at most {scenario.MAX_NESTING} levels"),
+        (scenario.MAX_DOTS_PER_LINE, f"at most {scenario.MAX_DOTS_PER_LINE} dots on a line"),
+        (scenario.MAX_EXTENDS, f"a chain of at most {scenario.MAX_EXTENDS} files"),
+        (scenario.MAX_MEMBERS, f"at most {scenario.MAX_MEMBERS} members"),
+        (scenario.MAX_DIMENSIONS, f"{scenario.MAX_DIMENSIONS} dimensions"),
+        (cli.MAX_RUN_REPLICATIONS, f"{spaced(cli.MAX_RUN_REPLICATIONS)} replications and"),
+        (cli.MAX_RUN_ITEMS, f"{spaced(cli.MAX_RUN_ITEMS)} agenda items"),
+        (experiment.MAX_REPLICATIONS, f"{spaced(experiment.MAX_REPLICATIONS)} replications per point"),
+        (experiment.MAX_CHUNK, f"chunks of at most {spaced(experiment.MAX_CHUNK)}"),
+        (experiment.MAX_POINTS, f"{spaced(experiment.MAX_POINTS)} design points"),
+        (experiment.MAX_TASKS, f"{spaced(experiment.MAX_TASKS)} tasks"),
+        (parameters.MAX_GRID, f"at most {spaced(parameters.MAX_GRID)} values"),
+    ]
+    flat = " ".join(text.split())
+    for limit, phrase in stated:
+        assert " ".join(phrase.split()) in flat, (limit, phrase)
+    assert scenario.MAX_ABS == 1e6 and "within ±10⁶" in flat
+    assert parameters.MAX_NUMBER == 1e15 and "within ±10¹⁵" in flat

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sco_sim.errors import InputError
 from sco_sim.store import ResultStore, _host_tag, atomic_write, task_id, task_key
 
 
@@ -77,8 +78,9 @@ def test_failed_writer_leaves_nothing(tmp_path: Path) -> None:
         p.write_bytes(b"PAR1 half a file")
         raise OSError("disk full")
 
-    with pytest.raises(OSError):
+    with pytest.raises(InputError) as err:
         atomic_write(target, half_then_crash)
+    assert str(target) in str(err.value) and "disk full" in str(err.value)
     assert not target.exists()
     assert list(target.parent.iterdir()) == []
 
@@ -140,3 +142,27 @@ def test_manifest_round_trip(tmp_path: Path) -> None:
     store.write_manifest({"seed": 3, "b": [1, 2]})
     assert store.read_manifest() == {"seed": 3, "b": [1, 2]}
     assert json.loads(store.manifest_path.read_text()) == {"b": [1, 2], "seed": 3}
+
+
+def test_chunks_are_stamped_and_checked(tmp_path: Path) -> None:
+    store = ResultStore(tmp_path)
+    store.write_manifest({"experiment_sha256": "abc"})
+    store.write_chunk("p000000-r000000", {"runs": runs_chunk(0, 0, 3)})
+    store.write_chunk("p000000-r000003", {"runs": runs_chunk(0, 3, 3)})
+    assert store.chunk_state("runs", "p000000-r000000") == "ok"
+    first, second = (store.chunk_path("runs", t) for t in ("p000000-r000000", "p000000-r000003"))
+    # an unstamped chunk (written before chunks carried stamps) is read as it is
+    runs_chunk(0, 0, 3).to_parquet(first, index=False)
+    assert store.chunk_state("runs", "p000000-r000000") == "ok"
+    first.write_bytes(second.read_bytes())  # another task's file under this name
+    assert store.chunk_state("runs", "p000000-r000000") == "foreign"
+    with pytest.raises(InputError, match="p000000-r000000"):
+        store.verified("runs")
+    first.write_bytes(b"")
+    assert store.chunk_state("runs", "p000000-r000000") == "damaged"
+    assert store.verified("runs") == ({"p000000-r000003"}, {"p000000-r000000"})
+    with pytest.raises(InputError, match="damaged"):
+        store.read_runs()
+    other = ResultStore(tmp_path)
+    other.write_manifest({"experiment_sha256": "another sweep"})
+    assert other.chunk_state("runs", "p000000-r000003") == "foreign"
