@@ -11,11 +11,11 @@ from conftest import SCENARIOS, SIX_RANDOM
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
-from sco_sim.config import build_config
 from sco_sim.geometry import accepts
 from sco_sim.rules import RULES, unanimity, voting_weights
 from sco_sim.runner import run, run_replication
+
+from sco_sim.config import build_config
 from sco_sim.scenario import load_scenario, parse_scenario
 from sco_sim.winset import exact_share_1d
 
