@@ -26,7 +26,7 @@ from sco_sim.power import (
     rules_table,
     scenario_spec,
 )
-from sco_sim.rules import SHARE_EPS
+from sco_sim.model.rules import SHARE_EPS
 from sco_sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -121,7 +121,7 @@ def test_sweep_table_columns_and_manifest(tmp_path: Path) -> None:
 
 def test_rows_equal_a_direct_run(tmp_path: Path) -> None:
     """A sweep's row for (point, k) is the run-level row of replication k run on its own."""
-    from sco_sim.engine import run_vectorised
+    from sco_sim.engine import simulate
     from sco_sim.experiment import point_config
     from sco_sim.summary import run_table
 
@@ -129,7 +129,7 @@ def test_rows_equal_a_direct_run(tmp_path: Path) -> None:
     run_sweep(exp, tmp_path)
     df = ResultStore(tmp_path).read_runs()
     row = design_points(exp).to_dict("records")[1]
-    direct = run_table(run_vectorised(point_config(exp, row), 30, 7, items=False))
+    direct = run_table(simulate(point_config(exp, row), 30, 7, items=False))
     got = df[df["point"] == 1].reset_index(drop=True)[direct.columns]
     pd.testing.assert_frame_equal(got, direct)
 

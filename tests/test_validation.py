@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from sco_sim.config import build_config
-from sco_sim.runner import RunResults
+from sco_sim.engine import RunResults
 from sco_sim.scenario import load_scenario
 from sco_sim.validation import (
     FACTS,
