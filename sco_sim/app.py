@@ -223,9 +223,10 @@ class DashboardModel(mesa.Model):
     @property
     def meetings(self) -> pd.DataFrame:
         """One row per meeting held."""
-        rows = self.inner.meeting_rows if self.inner is not None else []
-        return pd.DataFrame(rows, columns=["meeting", "items", "adopted", "deadlocked",
-                                           "null_drafts", "rounds"] if not rows else None)
+        held = self.inner is not None and self.inner.meeting > 0
+        if not held:
+            return pd.DataFrame(columns=["meeting", "items", "adopted", "deadlocked", "null_drafts", "rounds"])
+        return self.inner.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 
     def totals(self) -> dict[str, float]:
         """Counts and rates over the meetings held so far."""
@@ -247,11 +248,10 @@ class DashboardModel(mesa.Model):
     def who_blocks(self) -> pd.DataFrame:
         """Objections and sole vetoes per member over the meetings held so far."""
         names = list(self.config.names) if self.config is not None else []
-        rows = self.inner.member_rows if self.inner is not None else []
-        if not rows:
+        if self.inner is None or self.inner.meeting == 0:
             return pd.DataFrame({"member": names, "objections": 0, "sole_vetoes": 0,
                                  "distance_to_status_quo": np.nan})
-        df = pd.DataFrame(rows)
+        df = self.inner.datacollector.get_agent_vars_dataframe().reset_index(drop=True)
         agg = df.groupby("member", sort=False).agg(objections=("objections", "sum"),
                                                     sole_vetoes=("sole_vetoes", "sum"))
         last = df[df["meeting"] == df["meeting"].max()].set_index("member")
