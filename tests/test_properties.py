@@ -11,6 +11,7 @@ from conftest import SCENARIOS, SIX_RANDOM
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from strategies import valid_scenarios
 
 from sco_sim.config import build_config
 from sco_sim.engine import simulate
@@ -20,7 +21,6 @@ from sco_sim.model.organisation import SCOModel
 from sco_sim.model.rules import RULES, unanimity, voting_weights
 from sco_sim.scenario import load_scenario, parse_scenario
 from sco_sim.winset import exact_share_1d
-from strategies import valid_scenarios
 
 TEACHING = sorted((SCENARIOS / "teaching").glob("*.toml"))
 TABLES = ("meetings", "members", "items")

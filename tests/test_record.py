@@ -16,9 +16,9 @@ import pytest
 from conftest import ROOT, SCENARIOS
 
 from sco_sim import record
-from sco_sim.model.agenda import major_weights
 from sco_sim.config import build_config
 from sco_sim.errors import InputError
+from sco_sim.model.agenda import major_weights
 from sco_sim.scenario import load_raw, parse_scenario
 
 FOUNDERS = ["China", "Russia", "Kazakhstan", "Kyrgyzstan", "Tajikistan", "Uzbekistan"]

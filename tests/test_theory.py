@@ -9,10 +9,9 @@ import math
 
 import numpy as np
 import pytest
+from conftest import run_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import run_model
 
 from sco_sim.config import build_config
 from sco_sim.engine import simulate
