@@ -96,10 +96,10 @@ def test_readable_output(capsys):
         assert name in out
 
 
-def test_mesa_engine_matches_vectorised(capsys):
+def test_mesa_engine_matches_compiled(capsys):
     argv = ["run", str(THREE_ON_A_LINE), "-r", "3", "--seed", "9", "--meetings", "3"]
     assert run_json(capsys, [*argv, "--engine", "mesa"]) == run_json(capsys, [*argv, "--engine",
-                                                                                "vectorised"])
+                                                                                "compiled"])
 
 
 # --------------------------------------------------------------------------- --out
