@@ -392,7 +392,8 @@ def test_members_are_agents_in_an_agentset() -> None:
         assert len(model.agents) == THREE_D.n_members
         assert all(isinstance(a, MemberState) for a in model.agents)
         assert sorted(a.name for a in model.agents) == sorted(THREE_D.names)
-        assert model.agents.select(lambda a: a.group == "minor") is not None
+        assert len(model.agents.select(lambda a: a.group == "minor")) == 4  # THREE_D has no major
+        assert len(model.agents.select(lambda a: a.is_major)) == 0
         # the organisation asks its members through the AgentSet
         assert model.agents.map("margin_towards", 0) == [a.margin_towards(0) for a in model.agents]
     finally:
