@@ -49,3 +49,18 @@ def write(tmp_path: Path):
         return p
 
     return _write
+
+
+def run_model(config, seed: int = 0, replication: int = 0):
+    """One replication of the Mesa model run to the end: (model, meetings, members, items).
+
+    The model's agents are removed (``finish``) once its DataCollector's tables are read; its
+    status quo and ideal points stay readable.
+    """
+    from sco_sim.engine.results import mesa_frames
+    from sco_sim.model.organisation import SCOModel
+
+    model = SCOModel(config, seed=seed, replication=replication).run()
+    tables = mesa_frames(model)
+    model.finish()
+    return (model, *tables)

@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sco_sim.errors import InputError
@@ -72,7 +73,8 @@ def test_wrapper_defaults_reproduce_the_scenario():
     for m in (plain, same):
         for _ in range(4):
             m.step()
-    assert plain.inner.meeting_rows == same.inner.meeting_rows
+    pd.testing.assert_frame_equal(plain.meetings, same.meetings, check_exact=True)
+    assert len(plain.meetings) == 4
     more = app.DashboardModel(scenario="teaching/lone_blocker.toml", extra_tolerance=0.1)
     assert (more.config.tolerance == plain.config.tolerance + 0.1).all()
 

@@ -7,16 +7,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import SCENARIOS, member
+from conftest import run_model as run_tables
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sco_sim.agents import MemberState
 from sco_sim.config import build_config
-from sco_sim.geometry import acceptance_margin, accepts, clip_to_bounds, utility
-from sco_sim.model import SCOModel
-from sco_sim.runner import run, run_replication
+from sco_sim.engine import simulate
+from sco_sim.model import streams
+from sco_sim.model.agents import AgendaItem, MemberState
+from sco_sim.model.geometry import acceptance_margin, accepts_points, distance
+from sco_sim.model.organisation import SCOModel
+from sco_sim.model.outputs import ITEM_COLUMNS, MEETING_COLUMNS, MEMBER_COLUMNS
 from sco_sim.scenario import load_scenario, parse_scenario
-from sco_sim.streams import replication_streams
 
 
 def make_config(members=None, q=(0.5,), *, dims=None, meetings=1, rule="unanimity", agenda=None,
@@ -39,17 +41,34 @@ def make_config(members=None, q=(0.5,), *, dims=None, meetings=1, rule="unanimit
     return build_config(parse_scenario(raw, "<model>"))
 
 
-def run_model(config, seed=0, replication=0):
-    model = SCOModel(config, seed=seed, replication=replication)
-    try:
-        model.run()
-    finally:
-        model.release()
-    return model
+def run(config, replications, seed):
+    """Replications on the compiled engine (test_exactness holds it equal to the Mesa model)."""
+    return simulate(config, replications, seed)
+
+
+class Finished:
+    """A finished Mesa replication: its status quo and ideal points, and its three tables."""
+
+    def __init__(self, config, seed=0, replication=0):
+        self.model, self.meetings, self.members, self.items = run_tables(config, seed, replication)
+        self.status_quo = self.model.status_quo
+        self.ideal = self.model.ideal
+
+
+def run_model(config, seed=0, replication=0) -> Finished:
+    return Finished(config, seed, replication)
 
 
 def proposers(model) -> list[str]:
-    return [row["proposer"] for row in model.item_rows]
+    return model.items["proposer"].tolist()
+
+
+def judges(model, i, p, q, proposer) -> bool:
+    """Member i's verdict (``MemberState.judge``) on text p against q, tabled by ``proposer``."""
+    item = AgendaItem(0, np.ones(len(q), dtype=bool), False, proposer, q, p,
+                      np.array([m.margin_towards(proposer) for m in model.members]),
+                      np.array([-m.utility(q) for m in model.members]), np.zeros(len(model.members)))
+    return model.members[i].judge(item)
 
 
 # --------------------------------------------------------------------------- agents vs geometry
@@ -70,20 +89,21 @@ point3 = st.lists(st.floats(0.0, 1.0), min_size=3, max_size=3).map(np.array)
 
 @settings(max_examples=150, deadline=None, database=None)
 @given(p=point3, q=point3, proposer=st.integers(0, 3))
-def test_member_state_agrees_with_vectorised_geometry(p, q, proposer) -> None:
+def test_member_state_agrees_with_the_geometry_of_many_points(p, q, proposer) -> None:
     model = SCOModel(THREE_D, seed=0)
     try:
-        margin = acceptance_margin(THREE_D.tolerance, THREE_D.rivalry[:, proposer])
-        vec_ok = accepts(p, q, model.ideal, model.salience, margin)
-        vec_u = utility(p, model.ideal, model.salience)
+        margin = np.array([acceptance_margin(THREE_D.tolerance[i], THREE_D.rivalry[i, proposer],
+                                             THREE_D.cancels[i, proposer], True) for i in range(4)])
+        vec_ok = accepts_points(p, q, model.ideal, model.salience, margin)[0]
         for i, m in enumerate(model.members):
-            assert m.accepts(p, q, proposer) == bool(vec_ok[i])
-            assert m.utility(p) == vec_u[i]
-            assert m.margin_against(proposer) == margin[i]
+            assert judges(model, i, p, q, proposer) == bool(vec_ok[i])
+            assert m.utility(p) == -distance(p, model.ideal, model.salience, i)
+            assert m.utility(p) == -np.sqrt(np.sum(model.salience[i] * (p - model.ideal[i]) ** 2))
+            assert m.margin_towards(proposer) == margin[i]
             # the documented rule: U(p) >= U(q) - margin
-            assert m.accepts(p, q, proposer) == (m.utility(p) >= m.utility(q) - margin[i])
+            assert judges(model, i, p, q, proposer) == (m.utility(p) >= m.utility(q) - margin[i])
     finally:
-        model.release()
+        model.finish()
 
 
 def test_member_state_attributes() -> None:
@@ -96,13 +116,14 @@ def test_member_state_attributes() -> None:
         assert [m.capability for m in model.members] == pytest.approx([3 / 5, 1 / 5, 1 / 5, 0.0])
         assert [m.tolerance for m in model.members] == [0.05, 0.0, 0.2, 0.1]
         np.testing.assert_array_equal(model.members[2].ideal, [0.4, 0.4, 0.9])
-        # the rivalry is symmetric and replaces tolerance by a demanded gain
-        assert model.members[0].margin_against(2) == -0.15
-        assert model.members[2].margin_against(0) == -0.15
-        assert model.members[0].margin_against(1) == 0.05
+        # the rivalry is symmetric and takes its intensity off each side's tolerance
+        assert model.members[0].margin_towards(2) == 0.05 - 0.15
+        assert model.members[2].margin_towards(0) == 0.2 - 0.15
+        assert model.members[0].margin_towards(1) == 0.05
+        assert model.members[1].margin_towards(2) == 0.0
         assert len(model.agents) == 4
     finally:
-        model.release()
+        model.finish()
 
 
 # --------------------------------------------------------------------------- chair and proposers
@@ -246,7 +267,7 @@ def _line(q, *, fixed=False, drift=0.0, step=0.5, meetings=8):
 
 
 def _a_distance(model) -> list[float]:
-    return [row["distance_to_status_quo"] for row in model.member_rows if row["member"] == "A"]
+    return model.members.loc[model.members["member"] == "A", "distance_to_status_quo"].tolist()
 
 
 def test_fixed_status_quo_never_moves() -> None:
@@ -261,7 +282,7 @@ def test_fixed_status_quo_never_moves() -> None:
     for drift in (0.0, 0.1):
         config = make_config(**base, status_quo={"fixed": True, "drift": drift})
         model = run_model(config, seed=2)
-        assert sum(row["adopted"] for row in model.meeting_rows) > 0
+        assert model.meetings["adopted"].sum() > 0
         assert model.status_quo.tolist() == [0.0]
         assert all(d == 0.2 for d in _a_distance(model))  # |0.0 - 0.2| every meeting
 
@@ -269,7 +290,7 @@ def test_fixed_status_quo_never_moves() -> None:
 def test_without_drift_a_deadlocked_status_quo_stays() -> None:
     """q = 0.5 between A (0.0) and B (1.0): nothing passes and, without drift, nothing moves."""
     model = run_model(_line(0.5), seed=4)
-    assert sum(row["adopted"] for row in model.meeting_rows) == 0
+    assert model.meetings["adopted"].sum() == 0
     assert _a_distance(model) == [0.5] * 8
 
 
@@ -278,32 +299,31 @@ def test_drift_moves_the_status_quo_by_its_stream(seed) -> None:
     """Null drafts (step 0), so only drift moves q: q_m = clip(q_{m-1} + drift * z_m, 0, 1)."""
     drift = 0.1
     model = run_model(_line(0.5, drift=drift, step=0.0), seed=seed)
-    assert all(row["null_drafts"] == row["items"] for row in model.meeting_rows)
-    gen = replication_streams(seed, 0)["drift"]
-    q = np.array([0.5])
+    assert (model.meetings["null_drafts"] == model.meetings["items"]).all()
+    q = 0.5
     expected = []
-    for _ in range(8):
-        q = clip_to_bounds(q + drift * gen.standard_normal(1), np.array([[0.0, 1.0]]))
-        expected.append(float(q[0]))
+    for m in range(8):
+        z = streams.normals(np.uint64(seed), 0, streams.DRIFT, streams.drift_start(m, 1), 1)[0]
+        q = min(max(q + drift * z, 0.0), 1.0)
+        expected.append(q)
     np.testing.assert_allclose(_a_distance(model), expected, rtol=0, atol=1e-15)
     assert len(set(expected)) > 1
 
 
 def test_uniform_status_quo_is_a_fresh_draw_per_item() -> None:
-    """Each item gets q from the "status_quo" stream, one (items, dims) block per meeting; the
+    """Each item gets q from the "status_quo" stream, one uniform per dimension at its slot; the
     member table reports the distance to the meeting's last item's q."""
     config = make_config(
         [member("A", [0.2, 0.3]), member("B", [0.8, 0.6])], q="uniform", dims=["x", "y"],
         meetings=3, agenda={"items_per_meeting": 2, "proposer": "random"},
     )
     model = run_model(config, seed=8)
-    gen = replication_streams(8, 0)["status_quo"]
     expected = []
-    for _ in range(3):
-        block = gen.random((2, 2))
-        expected.append(float(np.hypot(*(block[-1] - np.array([0.2, 0.3])))))
+    for m in range(3):
+        last = streams.uniforms(np.uint64(8), 0, streams.STATUS_QUO, streams.slot_start(m, 1, 2, 2), 2)
+        expected.append(float(np.hypot(*(last - np.array([0.2, 0.3])))))
     np.testing.assert_allclose(_a_distance(model), expected, rtol=1e-15, atol=0)
-    np.testing.assert_array_equal(model.status_quo, block[-1])
+    np.testing.assert_array_equal(model.status_quo, last)
     assert len(set(expected)) == 3
 
 
@@ -334,11 +354,13 @@ def test_generated_member_names(generate, names, groups) -> None:
         assert [m.name for m in model.members] == names
         assert [m.group for m in model.members] == groups
         assert np.all((model.ideal >= 0.0) & (model.ideal <= 1.0))
-        # ideal points are drawn per replication from the "members" stream
-        expected = replication_streams(1, 2)["members"].random((len(names), 2))
+        # ideal points are drawn per replication from the "members" stream, one uniform per
+        # dimension at the member's block (the unit box: lower + u * (upper - lower) = u)
+        expected = np.array([streams.uniforms(np.uint64(1), 2, streams.MEMBERS, streams.member_start(i, 2), 2)
+                             for i in range(len(names))])
         np.testing.assert_array_equal(model.ideal, expected)
     finally:
-        model.release()
+        model.finish()
 
 
 def test_generated_ideals_differ_between_replications_and_respect_bounds() -> None:
@@ -352,28 +374,72 @@ def test_generated_ideals_differ_between_replications_and_respect_bounds() -> No
     config = build_config(parse_scenario(raw, "<gen>"))
     ideals = []
     for k in range(3):
-        model = run_replication(config, 0, k)
+        model = run_model(config, 0, k)
         ideals.append(model.ideal)
         assert np.all(model.ideal[:, 0] >= -1.0) and np.all(model.ideal[:, 0] <= 1.0)
         assert np.all(model.ideal[:, 1] >= 10.0) and np.all(model.ideal[:, 1] <= 12.0)
     assert not np.array_equal(ideals[0], ideals[1])
-    np.testing.assert_array_equal(run_replication(config, 0, 1).ideal, ideals[1])
+    np.testing.assert_array_equal(run_model(config, 0, 1).ideal, ideals[1])
 
 
-# --------------------------------------------------------------------------- cleanup
+# --------------------------------------------------------------------------- Mesa's idiom
 
 
-def test_released_model_leaves_mesa_registry() -> None:
+def test_members_are_agents_in_an_agentset() -> None:
+    model = SCOModel(THREE_D, seed=0)
+    try:
+        assert isinstance(model.agents, mesa.agent.AgentSet)
+        assert len(model.agents) == THREE_D.n_members
+        assert all(isinstance(a, MemberState) for a in model.agents)
+        assert sorted(a.name for a in model.agents) == sorted(THREE_D.names)
+        assert len(model.agents.select(lambda a: a.group == "minor")) == 4  # THREE_D has no major
+        assert len(model.agents.select(lambda a: a.is_major)) == 0
+        # the organisation asks its members through the AgentSet
+        assert model.agents.map("margin_towards", 0) == [a.margin_towards(0) for a in model.agents]
+    finally:
+        model.finish()
+
+
+def test_the_datacollector_holds_the_three_tables() -> None:
+    config = make_config([member("A", [0.2]), member("B", [0.8]), member("C", [0.6])], q=(0.0,),
+                         meetings=3, agenda={"items_per_meeting": 2, "proposer": "random"})
+    model = SCOModel(config, seed=4).run()
+    try:
+        dc = model.datacollector
+        assert isinstance(dc, mesa.DataCollector)
+        meetings = dc.get_model_vars_dataframe()
+        assert list(meetings.columns) == [c.name for c in MEETING_COLUMNS] and len(meetings) == 3
+        members = dc.get_agent_vars_dataframe()
+        assert list(members.columns) == [c.name for c in MEMBER_COLUMNS] and len(members) == 3 * 3
+        items = dc.get_table_dataframe("items")
+        assert list(items.columns) == [c.name for c in ITEM_COLUMNS] and len(items) == 3 * 2
+        assert meetings["adopted"].sum() == items["adopted"].sum() > 0
+        # the same tables the engine dispatch returns
+        res = simulate(config, 1, 4, engine="mesa")
+        pd.testing.assert_frame_equal(res.items.reset_index(drop=True),
+                                      items.astype(res.items.dtypes.to_dict()), check_exact=True)
+    finally:
+        model.finish()
+
+
+def test_finish_removes_the_agents_and_keeps_the_record() -> None:
     config = make_config([member("A", [0.2]), member("B", [0.8])], meetings=2)
-    fresh = SCOModel(config, seed=0)
-    assert fresh in mesa.Agent._ids  # control: Mesa 3.3 registers every model ...
-    fresh.release()
-    assert fresh not in mesa.Agent._ids  # ... and release() removes it
+    model = SCOModel(config, seed=0).run()
+    assert len(model.agents) == 2
+    model.finish()
+    assert len(model.agents) == 0
+    assert len(model.datacollector.get_model_vars_dataframe()) == 2  # the record is still there
 
-    model = run_replication(config, 0, 0)
-    assert model not in mesa.Agent._ids
-    assert len(model.meeting_rows) == 2  # the released model still holds its results
 
-    before = len(mesa.Agent._ids)
-    run(config, 25, seed=1)
-    assert len(mesa.Agent._ids) == before  # a run leaves nothing behind
+def test_no_code_touches_mesa_private_attributes() -> None:
+    """Mesa's private registry (``Agent._ids``) and AgentSet internals are not ours to read."""
+    import re
+
+    from conftest import ROOT
+
+    private = re.compile(r"(mesa\.|Agent\.|agents\.|AgentSet\.)_[a-z]")
+    files = [*ROOT.joinpath("sco_sim").rglob("*.py"), *ROOT.joinpath("tests").glob("*.py")]
+    offenders = [f"{f.name}:{n}" for f in files if f.name != "test_model.py"
+                 for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1) if private.search(line)]
+    assert offenders == []
+    assert private.search("mesa.Agent._ids")  # control: the pattern finds what it looks for

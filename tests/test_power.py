@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sco_sim.config import build_config
+from sco_sim.model.rules import SHARE_EPS
 from sco_sim.power import (
     ENUMERATION_LIMIT,
     MAX_MEMBERS,
@@ -26,7 +27,6 @@ from sco_sim.power import (
     rules_table,
     scenario_spec,
 )
-from sco_sim.rules import SHARE_EPS
 from sco_sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,16 +11,28 @@ from conftest import SCENARIOS, SIX_RANDOM
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from sco_sim.geometry import accepts
-from sco_sim.rules import RULES, unanimity, voting_weights
-from sco_sim.runner import run, run_replication
+from strategies import valid_scenarios
 
 from sco_sim.config import build_config
+from sco_sim.engine import simulate
+from sco_sim.engine.results import mesa_frames
+from sco_sim.model.geometry import accepts_points
+from sco_sim.model.organisation import SCOModel
+from sco_sim.model.rules import RULES, unanimity, voting_weights
 from sco_sim.scenario import load_scenario, parse_scenario
 from sco_sim.winset import exact_share_1d
 
 TEACHING = sorted((SCENARIOS / "teaching").glob("*.toml"))
 TABLES = ("meetings", "members", "items")
+
+
+def run(config, replications, seed, engine="compiled"):
+    return simulate(config, replications, seed, engine=engine)
+
+
+def accepts(p, q, ideal, salience, margin):
+    """Each member's acceptance of text p against q (N,)."""
+    return accepts_points(p, q, ideal, salience, margin)[0]
 
 # --------------------------------------------------------------------------- adding a member
 
@@ -136,8 +148,9 @@ def test_replication_alone_equals_replication_in_a_run() -> None:
     path = SCENARIOS / "teaching" / "two_majors_four_minors.toml"
     config = build_config(load_scenario(path), meetings=5)
     whole = run(config, 4, seed=9)
-    model = run_replication(config, 9, 3)
-    alone = pd.DataFrame(model.meeting_rows)
+    model = SCOModel(config, seed=9, replication=3).run()
+    alone = mesa_frames(model)[0]
+    model.finish()
     part = whole.meetings[whole.meetings["replication"] == 3].reset_index(drop=True)
     pd.testing.assert_frame_equal(alone, part, check_exact=True)
 
@@ -145,138 +158,14 @@ def test_replication_alone_equals_replication_in_a_run() -> None:
 # --------------------------------------------------------------------------- random scenarios
 
 
-@st.composite
-def valid_scenarios(draw, mechanisms: bool = True):
-    """Valid scenario dictionaries over the whole schema (the SCO mechanisms when asked)."""
-    d = draw(st.integers(1, 3))
-    dims = [f"d{k}" for k in range(d)]
-    if draw(st.booleans()):
-        lows = [draw(st.floats(-2.0, 0.0)) for _ in dims]
-        bounds = [[lo, lo + draw(st.floats(0.5, 3.0))] for lo in lows]
-    else:
-        bounds = [[0.0, 1.0]] * d
-
-    def point():
-        return [min(max(lo + draw(st.floats(0.0, 1.0)) * (hi - lo), lo), hi) for lo, hi in bounds]
-
-    meetings = draw(st.integers(1, 4))
-    rule_type = draw(st.sampled_from(["unanimity", "consensus_minus_one", "majority"]))
-    rule: dict = {"type": rule_type}
-    if rule_type == "majority":
-        rule["weighted"] = draw(st.booleans())
-        if draw(st.booleans()):
-            rule["threshold"] = draw(st.floats(0.2, 1.0))
-
-    proposer = draw(
-        st.sampled_from(["rotating_chair", "capability_weighted", "major_powers", "random"])
-    )
-    n = draw(st.integers(2, 7))
-    side_payments = mechanisms and draw(st.booleans())
-    need_major = proposer == "major_powers" or side_payments
-    majors = draw(st.integers(1 if need_major else 0, n))
-    agenda: dict = {
-        "items_per_meeting": draw(st.integers(1, 4)),
-        "proposer": proposer,
-        "deadlocked": draw(st.sampled_from(["drop", "carry_over"])),
-    }
-    if draw(st.booleans()):
-        agenda["issue_shares"] = [draw(st.floats(0.1, 3.0)) for _ in dims]
-    if d >= 2 and draw(st.booleans()):
-        agenda["package_probability"] = draw(st.floats(0.05, 1.0))
-        agenda["package_size"] = draw(st.integers(2, d))
-
-    raw = {
-        "scenario": {"name": "random", "meetings": meetings},
-        "space": {"dimensions": dims, "bounds": bounds},
-        "rule": rule,
-        "agenda": agenda,
-        "negotiation": {
-            "drafting": draw(st.sampled_from(["step", "setter", "compromise"])),
-            "max_rounds": draw(st.integers(0, 3)),
-            "concession": draw(st.floats(0.0, 1.0)),
-            "proposal_step": draw(st.floats(0.0, 1.0)),
-            "noise": draw(st.sampled_from([0.0, 0.05, 0.5])),
-            "setter_noise": draw(st.sampled_from([0.0, 0.05, 0.5])),
-        },
-        "status_quo": {
-            "position": "uniform" if draw(st.booleans()) else point(),
-            "drift": draw(st.sampled_from([0.0, 0.05, 0.5])),
-            "fixed": draw(st.booleans()),
-        },
-    }
-    if draw(st.booleans()):
-        raw["generate"] = {
-            "members": n,
-            "majors": majors,
-            "salience": draw(st.sampled_from([1.0, [draw(st.floats(0.0, 2.0)) for _ in dims]])),
-            "tolerance": draw(st.sampled_from([0.0, 0.05])),
-            "major_capability": draw(st.floats(0.5, 5.0)),
-        }
-        names = [f"Major{i + 1}" for i in range(majors)]
-        names += [f"Minor{i + 1}" for i in range(n - majors)]
-        if majors == 0:
-            names = [f"P{i + 1}" for i in range(n)]
-    else:
-        names = [f"M{i}" for i in range(n)]
-        raw["members"] = [
-            {
-                "name": names[i],
-                "group": "major" if i < majors else "minor",
-                "ideal": point(),
-                "salience": [draw(st.floats(0.0, 2.0)) for _ in dims],
-                "capability": draw(st.floats(0.0, 1.0)) if i else draw(st.floats(0.01, 1.0)),
-                "tolerance": draw(st.sampled_from([0.0, 0.02, 0.1])),
-            }
-            for i in range(n)
-        ]
-        if mechanisms:
-            for i, m in enumerate(raw["members"]):
-                if i and draw(st.integers(0, 3)) == 0:  # member 0 (a major if any) is a founder
-                    m["joins"] = draw(st.integers(1, meetings))
-                if draw(st.integers(0, 3)) == 0:
-                    m["ideal_sd"] = draw(st.sampled_from([0.05, [0.1] * d]))
-    if proposer == "rotating_chair" and draw(st.booleans()):
-        agenda["first_chair"] = draw(st.sampled_from(names))
-    pairs = draw(st.lists(st.lists(st.sampled_from(names), min_size=2, max_size=2, unique=True)
-                          .map(tuple), max_size=3, unique_by=lambda p: frozenset(p)))
-    if pairs:
-        raw["rivalries"] = [
-            {"members": list(pair), "intensity": draw(st.sampled_from([0.0, 0.05, 0.3]))}
-            for pair in pairs
-        ]
-    if not mechanisms:
-        return raw
-    if draw(st.booleans()):
-        rule["subset_texts"] = draw(st.integers(0, n - 1))
-        rule["subset_moves_status_quo"] = draw(st.booleans())
-    if side_payments:
-        raw["side_payments"] = {"enabled": True, "budget": draw(st.sampled_from([0.0, 0.1, 1.0]))}
-    if draw(st.booleans()):
-        raw["community"] = {
-            "growth": draw(st.sampled_from([0.0, 0.01, 0.05])),
-            "decay": draw(st.sampled_from([0.0, 0.01, 0.05])),
-        }
-        if draw(st.booleans()):
-            raw["community"]["max_tolerance"] = 0.2
-    if draw(st.booleans()):
-        entry: dict = {"member": draw(st.sampled_from(names))}
-        if draw(st.booleans()):
-            entry["drift"] = [draw(st.sampled_from([-0.1, 0.0, 0.05])) for _ in dims]
-            entry["start"] = draw(st.integers(1, meetings))
-            if draw(st.booleans()):
-                entry["end"] = draw(st.integers(entry["start"], meetings))
-        if "drift" not in entry or draw(st.booleans()):
-            entry["shocks"] = [{"meeting": draw(st.integers(1, meetings)),
-                                "shift": [draw(st.sampled_from([-1.0, 0.3])) for _ in dims]}]
-        raw["pressure"] = [entry]
-    return raw
-
-
 def _run_models(config, replications, seed):
-    models = [run_replication(config, seed, k) for k in range(replications)]
-    meetings = pd.DataFrame([r for m in models for r in m.meeting_rows])
-    members = pd.DataFrame([r for m in models for r in m.member_rows])
-    items = pd.DataFrame([r for m in models for r in m.item_rows])
+    models, tables = [], []
+    for k in range(replications):
+        model = SCOModel(config, seed=seed, replication=k).run()
+        tables.append(mesa_frames(model))
+        model.finish()
+        models.append(model)
+    meetings, members, items = (pd.concat(t, ignore_index=True) for t in zip(*tables))
     return models, meetings, members, items
 
 
@@ -408,10 +297,8 @@ def test_random_valid_scenario_runs_and_keeps_invariants(raw, seed) -> None:
     for model in models:
         assert model.status_quo is not None
         assert np.all(model.status_quo >= lo - 1e-12) and np.all(model.status_quo <= hi + 1e-12)
+        assert np.all(np.isfinite(model.status_quo))
         assert np.all(model.ideal >= lo) and np.all(model.ideal <= hi)
-        for res in model.item_log:
-            assert np.all(np.isfinite(res.text))
-            assert np.all(res.text >= lo - 1e-12) and np.all(res.text <= hi + 1e-12)
         if config.fixed_status_quo and not config.uniform_status_quo:
             np.testing.assert_array_equal(model.status_quo, config.status_quo)
 

@@ -9,19 +9,45 @@ import math
 
 import numpy as np
 import pytest
+from conftest import run_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sco_sim.config import build_config
-from sco_sim.drafting import amend, compromise_draft, setter_draft, step_draft
-from sco_sim.geometry import acceptance_margin, accepts, weighted_distance
-from sco_sim.model import SCOModel
-from sco_sim.rules import RULES, voting_weights
-from sco_sim.runner import run
+from sco_sim.engine import simulate
+from sco_sim.model.agents import AgendaItem
+from sco_sim.model.drafting import amend, compromise_draft, setter_draft, step_draft
+from sco_sim.model.geometry import acceptance_margin, accepts_points
+from sco_sim.model.organisation import SCOModel
+from sco_sim.model.rules import RULES, threshold_value, voting_weights
 from sco_sim.scenario import load_scenario, parse_scenario
 
 UNIT_1D = np.array([[0.0, 1.0]])
 UNIT_2D = np.array([[0.0, 1.0], [0.0, 1.0]])
+
+
+def run(config, replications, seed):
+    """Replications on the compiled engine (test_exactness holds it equal to the Mesa model)."""
+    return simulate(config, replications, seed)
+
+
+def accepts(points, q, ideal, salience, margin):
+    """Each member's acceptance of a point (N,) or of each of several points (P, N)."""
+    ok = accepts_points(points, q, ideal, salience, margin)
+    return ok[0] if np.ndim(points) == 1 else ok
+
+
+def weighted_distance(points, ideal, salience):
+    """Salience-weighted distance of each point (P, D) to one member's ideal (D,)."""
+    return np.sqrt((salience * (np.atleast_2d(points) - ideal) ** 2).sum(axis=-1))
+
+
+def setter(q, proposer, ideal, salience, margin, dims, bounds, rule, weight, threshold):
+    """The compiled setter called with a bounds array and a rule name, as the theory reads it."""
+    return setter_draft(np.asarray(q, dtype=float), proposer, np.ascontiguousarray(ideal, dtype=float),
+                        np.ascontiguousarray(salience, dtype=float), np.asarray(margin, dtype=float),
+                        np.asarray(dims), np.ascontiguousarray(bounds[:, 0]), np.ascontiguousarray(bounds[:, 1]),
+                        RULES[rule].code, np.asarray(weight, dtype=float), threshold_value(threshold))
 
 
 def member(name, ideal, salience=None, capability=1.0, tolerance=0.0, group="minor", **extra):
@@ -134,13 +160,9 @@ def test_status_quo_inside_ideal_range_never_moves(case, seed) -> None:
     the proposer, drafting method, noise, consultation or rivalries.
     """
     config, q = case
-    model = SCOModel(config, seed=seed, replication=0)
-    try:
-        model.run()
-    finally:
-        model.release()
-    assert sum(row["adopted"] for row in model.meeting_rows) == 0
-    assert not any(res.adopted for res in model.item_log)
+    model, meetings, _, items = run_model(config, seed=seed)
+    assert meetings["adopted"].sum() == 0
+    assert not items["adopted"].any()
     assert model.status_quo.tolist() == [q]
 
 
@@ -154,11 +176,11 @@ def _setter_1d(ideals, q, setter, *, salience=None, tolerance=None, rivalry=None
     sal = np.ones((n, 1)) if salience is None else np.array(salience, dtype=float)[:, None]
     tol = np.zeros(n) if tolerance is None else np.array(tolerance, dtype=float)
     riv = np.full(n, np.nan) if rivalry is None else np.array(rivalry, dtype=float)
-    margin = acceptance_margin(tol, riv)
+    margin = np.array([acceptance_margin(t, r, False, True) for t, r in zip(tol, riv)])
     cap = np.ones(n) / n if capability is None else np.array(capability, dtype=float)
     weight = voting_weights(cap, capability is not None)
-    draft = setter_draft(np.array([q], dtype=float), setter, ideal, sal, margin, np.array([True]),
-                         bounds, RULES[rule], weight, threshold)
+    draft = globals()["setter"](np.array([q], dtype=float), setter, ideal, sal, margin, np.array([True]),
+                                bounds, rule, weight, threshold)
     return draft, ideal, sal, margin, weight
 
 
@@ -299,10 +321,9 @@ def test_setter_1d_in_the_model() -> None:
         agenda={"proposer": "rotating_chair", "first_chair": "C"},
         negotiation={"drafting": "setter", "max_rounds": 0},
     )
-    model = SCOModel(config, seed=1).run()
-    model.release()
-    (res,) = model.item_log
-    assert config.names[res.proposer] == "C"
+    model, _, _, items = run_model(config, seed=1)
+    (res,) = items.itertuples(index=False)
+    assert res.proposer == "C"
     assert res.adopted and res.rounds == 0
     assert model.status_quo[0] == pytest.approx(2 * 0.2 - 0.0, abs=1e-9)
 
@@ -347,8 +368,7 @@ def test_setter_2d_unanimity_matches_grid_search(case) -> None:
     margin = np.array(case["tol"], dtype=float)
     p = case["setter"]
     n = len(ideal)
-    draft = setter_draft(q, p, ideal, sal, margin, np.array([True, True]), UNIT_2D,
-                         RULES["unanimity"], np.ones(n), None)
+    draft = setter(q, p, ideal, sal, margin, np.array([True, True]), UNIT_2D, "unanimity", np.ones(n), None)
 
     # Every member accepts the setter's draft, and it actually moves the status quo.
     assert accepts(draft, q, ideal, sal, margin).all()
@@ -361,9 +381,9 @@ def test_setter_2d_unanimity_matches_grid_search(case) -> None:
     ok = accepts(pts, q, ideal, sal, margin).all(axis=-1)
     assert ok.any()
     feasible = pts[ok]
-    f_grid = weighted_distance(feasible, ideal[p : p + 1], sal[p : p + 1])[:, 0]
+    f_grid = weighted_distance(feasible, ideal[p], sal[p])
     best = feasible[np.argmin(f_grid)]
-    f_draft = float(weighted_distance(draft, ideal[p : p + 1], sal[p : p + 1])[0])
+    f_draft = float(weighted_distance(draft, ideal[p], sal[p])[0])
 
     # The setter does at least as well as any acceptable grid point (it is the optimum) ...
     assert f_draft <= f_grid.min() + 1e-7
@@ -377,8 +397,7 @@ def test_setter_2d_takes_its_ideal_when_acceptable() -> None:
     ideal = np.array([[0.5, 0.5], [0.6, 0.55], [0.55, 0.6]])
     sal = np.ones((3, 2))
     q = np.array([0.0, 0.0])
-    draft = setter_draft(q, 1, ideal, sal, np.zeros(3), np.array([True, True]), UNIT_2D,
-                         RULES["unanimity"], np.ones(3), None)
+    draft = setter(q, 1, ideal, sal, np.zeros(3), np.array([True, True]), UNIT_2D, "unanimity", np.ones(3), None)
     np.testing.assert_array_equal(draft, ideal[1])
 
 
@@ -392,8 +411,7 @@ def test_setter_2d_on_one_issue_area_keeps_the_other_coordinate() -> None:
     ideal = np.array([[0.2, 0.5], [0.9, 0.1]])
     sal = np.ones((2, 2))
     q = np.array([0.0, 0.9])
-    draft = setter_draft(q, 1, ideal, sal, np.zeros(2), np.array([True, False]), UNIT_2D,
-                         RULES["unanimity"], np.ones(2), None)
+    draft = setter(q, 1, ideal, sal, np.zeros(2), np.array([True, False]), UNIT_2D, "unanimity", np.ones(2), None)
     assert draft[1] == q[1]
     assert draft[0] == pytest.approx(2 * 0.2 - 0.0, abs=1e-9)
 
@@ -406,7 +424,7 @@ def test_compromise_is_capability_times_salience_weighted_mean() -> None:
     sal = np.array([[1.0, 0.0, 2.0], [2.0, 1.0, 1.0], [1.0, 1.0, 0.5]])
     cap = np.array([0.5, 0.3, 0.2])
     q = np.array([0.3, 0.3, 0.3])
-    draft = compromise_draft(q, ideal, sal, cap, np.array([True, True, False]))
+    draft = compromise_draft(q, ideal, sal, cap, np.array([True, True, False]), np.empty(3))
     x = (0.5 * 1.0 * 0.2 + 0.3 * 2.0 * 0.6 + 0.2 * 1.0 * 1.0) / (0.5 * 1.0 + 0.3 * 2.0 + 0.2 * 1.0)
     # member 0 does not care about y (salience 0): its ideal 0.9 carries no weight there
     y = (0.3 * 1.0 * 0.1 + 0.2 * 1.0 * 0.5) / (0.3 * 1.0 + 0.2 * 1.0)
@@ -419,7 +437,7 @@ def test_compromise_keeps_status_quo_where_nobody_cares() -> None:
     sal = np.array([[1.0, 0.0], [3.0, 0.0]])  # nobody weighs y
     cap = np.array([0.5, 0.5])
     q = np.array([0.0, 0.4])
-    draft = compromise_draft(q, ideal, sal, cap, np.array([True, True]))
+    draft = compromise_draft(q, ideal, sal, cap, np.array([True, True]), np.empty(2))
     x = (0.5 * 1.0 * 0.2 + 0.5 * 3.0 * 0.6) / (0.5 * 1.0 + 0.5 * 3.0)
     assert draft[0] == pytest.approx(x, abs=1e-15)
     assert draft[1] == q[1]
@@ -447,9 +465,8 @@ def test_compromise_keeps_status_quo_where_nobody_cares() -> None:
 )
 def test_step_draft(q, x, dims, step, noise_sd, noise, expected) -> None:
     d = len(q)
-    bounds = np.array([[0.0, 1.0]] * d)
-    draft = step_draft(np.array(q), np.array(x), np.array(dims), step, noise_sd,
-                       np.array(noise, dtype=float), bounds)
+    draft = step_draft(np.array(q), np.array([x]), 0, np.array(dims), step, noise_sd,
+                       np.array(noise, dtype=float), np.zeros(d), np.ones(d), np.empty(d))
     np.testing.assert_allclose(draft, expected, rtol=0, atol=1e-15)
     off = ~np.array(dims)
     np.testing.assert_array_equal(draft[off], np.array(q)[off])
@@ -462,7 +479,7 @@ def test_amend_moves_toward_objectors_mean_ideal() -> None:
     ideal = np.array([[0.1, 0.9], [0.5, 0.5], [0.3, 0.2]])
     proposal = np.array([0.8, 0.6])
     objectors = np.array([True, False, True])
-    draft = amend(proposal, ideal, objectors, np.array([True, False]), 0.25)
+    draft = amend(proposal, ideal, objectors, np.array([True, False]), 0.25, np.empty(2))
     mean_x = (0.1 + 0.3) / 2
     np.testing.assert_allclose(draft, [0.8 + 0.25 * (mean_x - 0.8), 0.6], rtol=0, atol=1e-15)
 
@@ -471,7 +488,7 @@ def test_amend_moves_toward_objectors_mean_ideal() -> None:
 def test_amend_extremes(concession) -> None:
     ideal = np.array([[0.1, 0.9], [0.5, 0.5]])
     proposal = np.array([0.8, 0.6])
-    draft = amend(proposal, ideal, np.array([True, True]), np.array([True, True]), concession)
+    draft = amend(proposal, ideal, np.array([True, True]), np.array([True, True]), concession, np.empty(2))
     mean = ideal.mean(axis=0)
     np.testing.assert_allclose(draft, proposal + concession * (mean - proposal), atol=1e-15)
 
@@ -479,7 +496,7 @@ def test_amend_extremes(concession) -> None:
 def test_amend_without_objectors_keeps_the_draft() -> None:
     ideal = np.array([[0.1, 0.9], [0.5, 0.5]])
     proposal = np.array([0.8, 0.6])
-    draft = amend(proposal, ideal, np.array([False, False]), np.array([True, True]), 0.5)
+    draft = amend(proposal, ideal, np.array([False, False]), np.array([True, True]), 0.5, np.empty(2))
     np.testing.assert_array_equal(draft, proposal)
 
 
@@ -495,15 +512,14 @@ def test_consultation_in_the_model() -> None:
         agenda={"proposer": "rotating_chair", "first_chair": "C"},
         negotiation={"drafting": "step", "proposal_step": 1.0, "max_rounds": 3, "concession": 0.5},
     )
-    model = SCOModel(config, seed=0).run()
-    model.release()
-    (res,) = model.item_log
+    model, _, _, items = run_model(config)
+    (res,) = items.itertuples(index=False)
     r1 = 0.9 + 0.5 * (0.2 - 0.9)
     r2 = r1 + 0.5 * (0.2 - r1)
     assert res.adopted
     assert res.rounds == 2
     assert model.status_quo[0] == pytest.approx(r2, abs=1e-12)
-    assert model.item_rows[0]["objectors"] == ""
+    assert res.objectors == ""
 
     # With only one round allowed the item fails, and A is recorded as the (sole) objector.
     short = scenario(
@@ -512,13 +528,13 @@ def test_consultation_in_the_model() -> None:
         agenda={"proposer": "rotating_chair", "first_chair": "C"},
         negotiation={"drafting": "step", "proposal_step": 1.0, "max_rounds": 1, "concession": 0.5},
     )
-    m2 = SCOModel(short, seed=0).run()
-    m2.release()
-    (res2,) = m2.item_log
+    m2, _, members2, items2 = run_model(short)
+    (res2,) = items2.itertuples(index=False)
     assert not res2.adopted and res2.rounds == 1
-    assert res2.text[0] == pytest.approx(r1, abs=1e-12)
-    assert m2.item_rows[0]["objectors"] == "A"
-    assert [row["sole_vetoes"] for row in m2.member_rows] == [1, 0]
+    # the text on the table after one round is r1, which A still rejects: |r1 - 0.2| > 0.2
+    assert abs(r1 - 0.2) > abs(0.0 - 0.2)
+    assert res2.objectors == "A"
+    assert members2["sole_vetoes"].tolist() == [1, 0]
     assert m2.status_quo[0] == 0.0
 
 
@@ -535,6 +551,17 @@ def _rival_model():
         rivalries=[{"members": ["R", "P"], "intensity": 0.125}],
     )
     return SCOModel(config, seed=0)
+
+
+def judges(model, i, p, q, proposer) -> bool:
+    """Member i's verdict (``MemberState.judge``) on text p against status quo q, tabled by ``proposer``."""
+    member = model.members[i]
+    n = model.config.n_members
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    item = AgendaItem(0, np.ones(len(q), dtype=bool), False, proposer, q, p,
+                      np.array([m.margin_towards(proposer) for m in model.members]),
+                      np.array([-m.utility(q) for m in model.members]), np.zeros(n))
+    return member.judge(item)
 
 
 @pytest.mark.parametrize(
@@ -559,13 +586,13 @@ def test_rivalry_demands_a_gain(p, from_rival, expected) -> None:
         r = model.members[0]
         assert r.name == "R"
         proposer = 1 if from_rival else 2  # P is R's rival, F is not
-        assert r.accepts(np.array([p]), np.array([0.5]), proposer) is expected
-        # The vectorised acceptance agrees.
-        margin = acceptance_margin(model.tolerance, model.config.rivalry[:, proposer])
+        assert judges(model, 0, [p], [0.5], proposer) is expected
+        # The acceptance of many points at once (winsets, pictures) agrees.
+        margin = np.array([m.margin_towards(proposer) for m in model.members])
         ok = accepts(np.array([p]), np.array([0.5]), model.ideal, model.salience, margin)
         assert bool(ok[0]) is expected
     finally:
-        model.release()
+        model.finish()
 
 
 def test_rivalry_in_the_model() -> None:
@@ -582,24 +609,22 @@ def test_rivalry_in_the_model() -> None:
         negotiation={"drafting": "step", "proposal_step": 0.125, "max_rounds": 0},
         rivalries=[{"members": ["R", "P"], "intensity": 0.125}],
     )
-    model = SCOModel(config, seed=0).run()
-    model.release()
-    rows = model.item_rows
-    assert [r["proposer"] for r in rows] == ["P", "R", "F"]
-    assert [r["objectors"] for r in rows] == ["R", "P", ""]
-    assert [r["adopted"] for r in rows] == [False, False, True]
+    model, _, _, items = run_model(config)
+    assert items["proposer"].tolist() == ["P", "R", "F"]
+    assert items["objectors"].tolist() == ["R", "P", ""]
+    assert items["adopted"].tolist() == [False, False, True]
     assert model.status_quo[0] == 0.5 + 0.125 * (0.0 - 0.5)
 
 
 def test_rivalry_is_symmetric_and_only_between_rivals() -> None:
     model = _rival_model()
     try:
-        assert model.members[0].margin_against(1) == -0.125
-        assert model.members[1].margin_against(0) == -0.125
-        assert model.members[0].margin_against(2) == 0.0
-        assert model.members[2].margin_against(0) == 0.0
+        assert model.members[0].margin_towards(1) == -0.125
+        assert model.members[1].margin_towards(0) == -0.125
+        assert model.members[0].margin_towards(2) == 0.0
+        assert model.members[2].margin_towards(0) == 0.0
     finally:
-        model.release()
+        model.finish()
 
 
 @pytest.mark.parametrize(
@@ -634,8 +659,8 @@ def test_tolerance_boundary(ideal, salience, q, tol, p, expected) -> None:
     try:
         a = model.members[0]
         p_arr, q_arr = np.array(p), np.array(q)
-        assert a.accepts(p_arr, q_arr, proposer=1) is expected
+        assert judges(model, 0, p_arr, q_arr, proposer=1) is expected
         # U(p) >= U(q) - tol, in utility terms
         assert (a.utility(p_arr) >= a.utility(q_arr) - tol) is expected
     finally:
-        model.release()
+        model.finish()

@@ -163,7 +163,7 @@ def test_exact_share_1d_matches_a_fine_grid(ideals, q, rule) -> None:
     grid = np.linspace(0.0, 1.0, 20_001)
     d_grid = np.abs(grid[:, None] - config.ideal[None, :, 0])
     ok = d_grid <= np.abs(q - config.ideal[:, 0]) + 1e-12
-    from sco_sim.rules import RULES
+    from sco_sim.model.rules import RULES
 
     share = RULES[rule](ok, np.ones(len(ideals)), None).mean()
     n_ends = 2 * len(ideals) + 2  # each interval end misplaces at most one grid cell

@@ -5,6 +5,6 @@ package uses; both engines give the same tables to the last bit.
 """
 
 from .results import RunResults
-from .simulate import ENGINES, final_status_quo, simulate
+from .dispatch import ENGINES, final_status_quo, simulate
 
 __all__ = ["ENGINES", "RunResults", "final_status_quo", "simulate"]
