@@ -12,8 +12,8 @@ from conftest import SCENARIOS
 
 from sco_sim.config import build_config
 from sco_sim.engine import simulate
-from sco_sim.engine.results import frames
 from sco_sim.engine.dispatch import run_compiled
+from sco_sim.engine.results import frames
 from sco_sim.model import streams
 from sco_sim.model.organisation import SCOModel
 from sco_sim.scenario import load_scenario
@@ -148,8 +148,8 @@ def test_replication_alone_in_a_block_with_an_offset_and_in_other_blocks() -> No
 
 
 def test_the_default_block_size_does_not_change_results(monkeypatch) -> None:
-    import sco_sim.engine.kernel as kernel
     import sco_sim.engine.dispatch as simulate_module
+    import sco_sim.engine.kernel as kernel
 
     config = _config()
     whole = _tables(simulate(config, 9, 3))

@@ -4,7 +4,7 @@
 package uses; both engines give the same tables to the last bit.
 """
 
-from .results import RunResults
 from .dispatch import ENGINES, final_status_quo, simulate
+from .results import RunResults
 
 __all__ = ["ENGINES", "RunResults", "final_status_quo", "simulate"]
