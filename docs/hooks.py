@@ -21,8 +21,10 @@ def home_page() -> str:
 
 @event_priority(100)  # before mkdocs-jupyter's on_files, which turns the notebooks into pages
 def on_files(files: Files, config) -> Files:
-    """Add the home page and every ``examples/*.ipynb`` to the site's files."""
+    """Add the home page, CONTRIBUTING.md and every ``examples/*.ipynb`` to the site's files."""
     files.append(File.generated(config, "index.md", content=home_page()))
+    files.append(File.generated(config, "CONTRIBUTING.md",
+                                content=(ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")))
     for notebook in sorted((ROOT / "examples").glob("*.ipynb")):
         # a plain File rooted at the repository (mkdocs-jupyter's wrapper cannot read generated files)
         files.append(File(f"examples/{notebook.name}", src_dir=str(ROOT), dest_dir=config.site_dir,
