@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,7 @@ class RunResults:
     meetings: pd.DataFrame
     members: pd.DataFrame
     items: pd.DataFrame
-    runs: pd.DataFrame
+    runs: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def periods_of(config) -> list[tuple[int, int]]:
