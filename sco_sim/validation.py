@@ -1344,7 +1344,7 @@ def run_validation(
     facts: tuple[str, ...] | None = None,
     scenario_dir: Path | str | None = None,
 ) -> list[FactResult]:
-    """Run the bundled scenarios (vectorised engine) and evaluate every fact (or ``facts``)."""
+    """Run the bundled scenarios (compiled engine) and evaluate every fact (or ``facts``)."""
     runs = Runs(replications, seed, scenario_dir)
     chosen = [f for f in FACTS if facts is None or f.id in facts]
     return [f.run(runs) for f in chosen]
