@@ -112,3 +112,12 @@ def test_predictions_render(predictions):
     text = markdown(list(predictions.values()))
     for key in ("P1", "P2", "P3"):
         assert f"### {key}: " in text
+
+
+def test_documented_prediction_verdicts_match_the_model(predictions):
+    # P1 sits on the criterion's boundary (see above): its documented verdict is not re-checked.
+    text = DOC.read_text(encoding="utf-8")
+    documented = dict(re.findall(r"^\| (P\d+) \| (consistent|contradicted) \|", text, re.M))
+    assert set(documented) == {"P1", "P2", "P3"}
+    for key in ("P2", "P3"):
+        assert documented[key] == predictions[key].verdict, key
