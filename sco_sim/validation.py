@@ -24,7 +24,13 @@ Intervals are 95 % Student-t intervals over replications: for a rate (events per
 of some items), of the ratio estimator sum(events) / sum(items), linearised per replication; for a
 difference between two rates, of the per-replication paired differences (common random numbers).
 
-Run ``python -m sco_sim.validation --replications 2000 --seed 20010615`` for the table in
+Each fact also says how far it can test the model (``basis``): *independent* (no input was coded
+from it), *partly circular* (some inputs were coded from the same events) or *built in* (the coding
+or the rule guarantees it). :data:`PREDICTIONS` are the model's own predictions that the record
+(:mod:`sco_sim.record`) can contradict, each scored by one criterion fixed before the runs
+(:data:`PREDICTIVE_LEVEL`): the model's predictive probability of what the record shows.
+
+Run ``python -m sco_sim.validation --replications 2000 --seed 20010615`` for the tables in
 ``docs/VALIDATION.md``.
 """
 
@@ -51,6 +57,18 @@ REPRODUCED = "reproduced"
 PARTLY = "partly"
 NOT_REPRODUCED = "not reproduced"
 VERDICTS = (REPRODUCED, PARTLY, NOT_REPRODUCED)
+
+# How far a fact can test the model: whether the inputs were coded from the event it describes.
+INDEPENDENT = "independent"        # no input was coded from this fact
+PARTLY_CIRCULAR = "partly circular"  # some inputs were coded from the same events
+BUILT_IN = "built in"              # the coding or the rule guarantees the pattern
+BASES = (INDEPENDENT, PARTLY_CIRCULAR, BUILT_IN)
+
+# Verdicts of a prediction scored against the record (section "Predictions the record contradicts").
+CONSISTENT = "consistent"
+CONTRADICTED = "contradicted"
+RECORD_VERDICTS = (CONSISTENT, CONTRADICTED)
+PREDICTIVE_LEVEL = 0.05  # fixed before the runs: the record is contradicted if the model gives it < 5 %
 
 DEFAULT_REPLICATIONS = 2000
 DEFAULT_SEED = 20010615  # the founding summit, 15 June 2001
@@ -105,6 +123,8 @@ class FactResult:
     reason: str
     figures: tuple[Figure, ...]
     checks: dict[str, bool] = field(default_factory=dict)
+    basis: str = ""
+    basis_reason: str = ""
 
     def figure(self, label_start: str, scenario: str | None = None) -> Figure:
         """Return the first figure whose label starts with ``label_start`` (in ``scenario``)."""
@@ -123,11 +143,13 @@ class Fact:
     source: str
     scenarios: tuple[str, ...]
     evaluate: Callable[["Runs"], tuple[str, str, list[Figure], dict[str, bool]]]
+    basis: str = ""
+    basis_reason: str = ""
 
     def run(self, runs: "Runs") -> FactResult:
         """Compute the figures and the verdict on ``runs``."""
         verdict, reason, figures, checks = self.evaluate(runs)
-        if verdict not in VERDICTS:
+        if verdict not in VERDICTS + RECORD_VERDICTS:
             raise ValueError(f"{self.id}: unknown verdict {verdict!r}")
         return FactResult(
             self.id,
@@ -138,6 +160,8 @@ class Fact:
             reason,
             tuple(figures),
             dict(checks),
+            self.basis,
+            self.basis_reason,
         )
 
 
@@ -949,6 +973,12 @@ FACTS: tuple[Fact, ...] = (
         f"2018; {PAPER} sec. 4.3",
         ("3+5", "2024", "history"),
         _f1,
+        basis=PARTLY_CIRCULAR,
+        basis_reason=(
+            "India's connectivity position (0.1, salience 2) was coded from the record that the "
+            "Belt and Road paragraph omits India since 2018: the fact that India objects is an "
+            "input; only that it is the most frequent lone objector is tested"
+        ),
     ),
     Fact(
         "F2",
@@ -957,6 +987,12 @@ FACTS: tuple[Fact, ...] = (
         f"{FACTS_SHEET}, 'Observed blockages'",
         ("3+5",),
         _f2,
+        basis=PARTLY_CIRCULAR,
+        basis_reason=(
+            "India's connectivity coding and the 3+5 file's subset-text rule were both taken from"
+            " the Belt and Road paragraph without India; what is tested is how often the "
+            "paragraph appears, not that it can"
+        ),
     ),
     Fact(
         "F3",
@@ -966,6 +1002,12 @@ FACTS: tuple[Fact, ...] = (
         f"{FACTS_SHEET} (bank and FTZ stalled)",
         ("2+4", "3+5"),
         _f3,
+        basis=BUILT_IN,
+        basis_reason=(
+            "every founder is coded 0.5 on counter_terrorism and the status quo starts there, so "
+            "founders' security items fail only through drafting noise; the 2+4 half of the fact "
+            "follows from the coding"
+        ),
     ),
     Fact(
         "F4",
@@ -974,6 +1016,11 @@ FACTS: tuple[Fact, ...] = (
         f"{FACTS_SHEET}, 'Observed blockages'",
         ("2+4", "3+5"),
         _f4,
+        basis=PARTLY_CIRCULAR,
+        basis_reason=(
+            "Russia's economic position (0.3, salience 2) was coded from its reported reluctance "
+            "on the bank; China's 0.9 from its own proposals"
+        ),
     ),
     Fact(
         "F5",
@@ -982,6 +1029,11 @@ FACTS: tuple[Fact, ...] = (
         f"{FACTS_SHEET}, 'Observed blockages'",
         ("2024",),
         _f5,
+        basis=PARTLY_CIRCULAR,
+        basis_reason=(
+            "India's counter_terrorism position (0.9, salience 2) was coded from the June 2025 "
+            "communique it blocked"
+        ),
     ),
     Fact(
         "F6",
@@ -990,6 +1042,12 @@ FACTS: tuple[Fact, ...] = (
         "decision-making efficiency')",
         ("2+4", "3+5", "history"),
         _f6,
+        basis=BUILT_IN,
+        basis_reason=(
+            "under unanimity an added member can only add objectors to a given draft, and India "
+            "and Pakistan are coded outside the founders' range; the direction is guaranteed, "
+            "only the size is informative"
+        ),
     ),
     Fact(
         "F7",
@@ -997,6 +1055,12 @@ FACTS: tuple[Fact, ...] = (
         f"{FACTS_SHEET}, documents adopted per summit",
         ("3+5", "2024", "history"),
         _f7,
+        basis=INDEPENDENT,
+        basis_reason=(
+            "no input was coded from the documents adopted per summit (items_per_meeting is an "
+            "assumption about items tabled); the one quantitative target, fitted by sco-sim "
+            "calibrate on 2001-2017 and predicted for 2018-2025"
+        ),
     ),
     Fact(
         "F8",
@@ -1005,6 +1069,11 @@ FACTS: tuple[Fact, ...] = (
         f"{FACTS_SHEET}, 'Observed blockages'",
         ("2024",),
         _f8,
+        basis=PARTLY_CIRCULAR,
+        basis_reason=(
+            "the 3+5 file's subset-text rule cites this statement, and India's positions and "
+            "rivalries were coded from the same record"
+        ),
     ),
     Fact(
         "F9",
@@ -1013,6 +1082,12 @@ FACTS: tuple[Fact, ...] = (
         f"{FACTS_SHEET}, documents per summit; docs/MODEL.md pattern 4",
         ("3+5", "2024", "history"),
         _f9,
+        basis=INDEPENDENT,
+        basis_reason=(
+            "not used in any coding, but weak: with 8 items per meeting and a deadlock rate well "
+            "under one half, a consensus text at every meeting is almost certain in any "
+            "configuration"
+        ),
     ),
     Fact(
         "F10",
@@ -1022,8 +1097,245 @@ FACTS: tuple[Fact, ...] = (
         "2017' (the first, the BRI paragraph, from 2018)",
         ("history",),
         _f10,
+        basis=BUILT_IN,
+        basis_reason=(
+            "the history file sets rule.subset_texts_from = 18 from the year the record's first "
+            "text without a member appears"
+        ),
     ),
 )
+
+
+
+# ------------------------------------------------------------ predictions the record contradicts
+#
+# Each prediction is scored the same way, with the criterion fixed before the runs: the statistic
+# the record gives (a count or a share over the history scenario's summits) is set against the
+# model's predictive distribution of the same statistic over replications. The record CONTRADICTS
+# the model if the model gives the record's value a probability under PREDICTIVE_LEVEL (a count of
+# zero) or puts it outside its central 1 - 2 * PREDICTIVE_LEVEL range (a share). The record lists
+# what the sources report, so an item ending with no text may be invisible in it: for the counts
+# the figures also give the items ending as a text without the member, which the record would show.
+
+FOUNDERS_LAST_MEETING = EXPANSION_MEETING - 1  # 2016 Tashkent, the last summit of the six alone
+ENLARGED_FIRST_MEETING = FIRST_SUBSET_TEXT_MEETING  # 2018 Qingdao, the first summit after accession
+
+
+def _record_outside(member: str, first: int, last: int) -> tuple[int, int]:
+    """Heads-of-state texts without ``member`` and documents adopted, at summits first..last.
+
+    Documents are summed over the summits whose count is sourced, and so are the texts.
+    """
+    from .record import summits
+
+    s = summits()
+    s = s[(s["meeting"] >= first) & (s["meeting"] <= last) & s["documents"].notna()]
+    texts = 0
+    for names, outside in zip(s["texts_without_member"], s["outside"]):
+        if member in outside:
+            texts += len([t for t in str(names).split(";") if t.strip()])
+    return texts, int(s["documents"].sum())
+
+
+def _record_summit_texts_without(member: str, first: int, last: int) -> int:
+    """Heads-of-state texts issued without ``member`` at summits first..last (all summits)."""
+    from .record import summits
+
+    s = summits()
+    s = s[(s["meeting"] >= first) & (s["meeting"] <= last)]
+    return sum(
+        len([t for t in str(names).split(";") if t.strip()])
+        for names, outside in zip(s["texts_without_member"], s["outside"])
+        if member in outside
+    )
+
+
+def _record_withheld(member: str, first_year: int, last_year: int) -> int:
+    """Known blockages or texts without ``member``, at any SCO body, in the years given."""
+    from .record import blockages
+
+    b = blockages()
+    years = b["date"].dt.year
+    mask = (years >= first_year) & (years <= last_year)
+    return int(sum(member in w for w in b.loc[mask, "withheld_by"]))
+
+
+def _zero_count(
+    it: Items, event: np.ndarray, label: str, scenario: str, observed: str
+) -> tuple[Figure, float]:
+    """The model's mean count of ``event`` items per run and its probability of none at all."""
+    counts = it.count(event)
+    p_zero = float(np.mean(counts == 0))
+    return (
+        Figure(scenario, label, float(counts.mean()), float(np.quantile(counts, 0.05)),
+               float(np.quantile(counts, 0.95)), observed, digits=2),
+        p_zero,
+    )
+
+
+def _p1(runs: Runs):
+    """Pakistan: the model has it object to counter-terrorism items the record never shows."""
+    last = runs.config("history").meetings
+    it = Items(runs.results("history"), ENLARGED_FIRST_MEETING, last)
+    ct = it.area("counter_terrorism")
+    scenario = f"history, meetings {ENLARGED_FIRST_MEETING}-{last}"
+    record = _record_withheld("Pakistan", 2017, 2025)
+    count, p_zero = _zero_count(
+        it, it.withheld("Pakistan") & ct,
+        "counter_terrorism items Pakistan withholds consent on, per run (5-95 %)", scenario,
+        f"{record} (no blockage or text without Pakistan at any body, 2017-2025)")
+    texts, p_zero_texts = _zero_count(
+        it, it.withheld("Pakistan") & ct & (it.outcome == "subset"),
+        "counter_terrorism texts issued without Pakistan, per run (5-95 %)", scenario, f"{record}")
+    figures = [
+        _fig(scenario, "share of counter_terrorism items Pakistan withholds consent on",
+             it.rate(it.withheld("Pakistan"), ct), "0"),
+        _fig("3+5", "share of counter_terrorism items Pakistan withholds consent on",
+             runs.items("3+5").rate(runs.items("3+5").withheld("Pakistan"),
+                                    runs.items("3+5").area("counter_terrorism")), "0"),
+        count,
+        Figure(scenario, "model probability of the record's count (none)", p_zero, digits=3),
+        texts,
+        Figure(scenario, "model probability of no such text", p_zero_texts, digits=3),
+    ]
+    checks = {
+        f"history 2018-2025: model gives no Pakistani withholding on counter_terrorism "
+        f">= {PREDICTIVE_LEVEL:.0%} probability": record == 0 and p_zero >= PREDICTIVE_LEVEL,
+    }
+    verdict = CONSISTENT if all(checks.values()) else CONTRADICTED
+    reason = (
+        f"the model has Pakistan withhold consent on {figures[0].value:.0%} of counter_terrorism "
+        f"items after 2017 ({count.value:.1f} items per run) and gives the record's none a "
+        f"probability of {p_zero:.3f}; the record shows {record}"
+    )
+    return verdict, reason, figures, checks
+
+
+def _p2(runs: Runs):
+    """India: the model has it withhold consent on far more texts than the record shows."""
+    last = runs.config("history").meetings
+    first = ENLARGED_FIRST_MEETING
+    it = Items(runs.results("history"), first, last)
+    scenario = f"history, meetings {first}-{last}"
+    texts, documents = _record_outside("India", first, last)
+    record_share = texts / documents
+    per_rep = it.per_rep_rate(it.withheld("India"), np.ones(it.n_rows, dtype=bool))
+    low, high = np.nanquantile(per_rep, [PREDICTIVE_LEVEL, 1 - PREDICTIVE_LEVEL])
+    per_meeting = it.count(it.withheld("India")) / (last - first + 1)
+    n_summits = int((last - first + 1))
+    figures = [
+        Figure(scenario, "share of all items India withholds consent on (90 % predictive)",
+               float(np.nanmean(per_rep)), float(low), float(high),
+               f"{record_share:.3f} ({texts} heads-of-state texts without India / {documents} "
+               "documents at the summits with a sourced count)"),
+        _fig("3+5", "share of all items India withholds consent on",
+             runs.items("3+5").rate(runs.items("3+5").withheld("India")), ""),
+        Figure(scenario, "items India withholds consent on, per meeting",
+               float(per_meeting.mean()), float(np.quantile(per_meeting, 0.05)),
+               float(np.quantile(per_meeting, 0.95)),
+               f"{_record_summit_texts_without('India', first, last) / n_summits:.2f} "
+               "heads-of-state texts without India per summit (diagnostic: items are fewer than "
+               "documents)", digits=2),
+    ]
+    checks = {
+        "history 2018-2025: the record's share inside the model's 90 % predictive range":
+            bool(low <= record_share <= high),
+    }
+    verdict = CONSISTENT if all(checks.values()) else CONTRADICTED
+    reason = (
+        f"the model has India withhold consent on {figures[0].value:.0%} of all items after 2017 "
+        f"(90 %: {low:.0%}-{high:.0%}); the record's texts without India are {record_share:.1%} "
+        "of the documents adopted"
+    )
+    return verdict, reason, figures, checks
+
+
+def _p3(runs: Runs):
+    """China: the model makes it the founders' lone blocker; the record shows Russia, once."""
+    it = Items(runs.results("history"), 1, FOUNDERS_LAST_MEETING)
+    scenario = f"history, meetings 1-{FOUNDERS_LAST_MEETING}"
+    record_china = _record_withheld("China", 2001, 2016)
+    record_russia = _record_withheld("Russia", 2001, 2016)
+    count, p_zero = _zero_count(
+        it, it.sole("China"), "items China alone blocks, per run (5-95 %)", scenario,
+        f"{record_china} (the founders' one blockage on record is Russia's, the bank)")
+    all_sole = it.count(it.no_consensus & (it.n_objectors == 1))
+    share = ratio_ci(it.count(it.sole("China")), all_sole)
+    it24 = runs.items("2+4")
+    share24 = ratio_ci(it24.count(it24.sole("China")),
+                       it24.count(it24.no_consensus & (it24.n_objectors == 1)))
+    figures = [
+        _fig(scenario, "China's share of the founders' lone objections", share,
+             f"{record_china} of {record_china + record_russia}"),
+        _fig("2+4", "China's share of the founders' lone objections", share24, ""),
+        count,
+        Figure(scenario, "model probability of the record's count (none)", p_zero, digits=3),
+        Figure(scenario, "Russia: items it alone blocks, per run",
+               float(it.count(it.sole("Russia")).mean()), observed=f"{record_russia}", digits=2),
+    ]
+    checks = {
+        f"history 2001-2016: model gives China no lone block >= {PREDICTIVE_LEVEL:.0%} "
+        "probability": record_china == 0 and p_zero >= PREDICTIVE_LEVEL,
+    }
+    verdict = CONSISTENT if all(checks.values()) else CONTRADICTED
+    reason = (
+        f"the model makes China {share[0]:.0%} of the founders' lone objections "
+        f"({count.value:.1f} items per run in 2001-2016) and gives the record's none a "
+        f"probability of {p_zero:.3f}; the record's one founders' blockage is Russia's"
+    )
+    return verdict, reason, figures, checks
+
+
+PREDICTIONS: tuple[Fact, ...] = (
+    Fact(
+        "P1",
+        "The model predicts Pakistan withholding consent on a large share of counter-terrorism "
+        "items; the record shows no blockage and no text without Pakistan.",
+        "sco_sim.record.blockages() (2017-2025); docs/DATA.md section 5",
+        ("history", "3+5"),
+        _p1,
+        basis=INDEPENDENT,
+        basis_reason=(
+            "Pakistan's counter_terrorism position was coded as the other side of India's "
+            "demand, not from any Pakistani blockage; the record of none was not used"
+        ),
+    ),
+    Fact(
+        "P2",
+        "The model predicts India withholding consent on a large share of all items; the record "
+        "shows it outside about one text a summit.",
+        "sco_sim.record.summits() and blockages() (2018-2025)",
+        ("history", "3+5"),
+        _p2,
+        basis=PARTLY_CIRCULAR,
+        basis_reason=(
+            "India's positions were coded from the texts it stood outside, but not their number"
+        ),
+    ),
+    Fact(
+        "P3",
+        "The model predicts China the founders' lone blocker; the record shows China never "
+        "blocking among the founders (the stalled development bank was Russia's reluctance).",
+        "sco_sim.record.blockages() (2001-2016)",
+        ("history", "2+4"),
+        _p3,
+        basis=INDEPENDENT,
+        basis_reason=(
+            "China's positions were coded from its own proposals (BRI, bank, FTZ), not from "
+            "who blocked what"
+        ),
+    ),
+)
+
+
+def run_predictions(
+    replications: int = DEFAULT_REPLICATIONS,
+    seed: int = DEFAULT_SEED,
+    scenario_dir: Path | str | None = None,
+) -> list[FactResult]:
+    """Run the history and bundled scenarios and score every prediction against the record."""
+    runs = Runs(replications, seed, scenario_dir)
+    return [f.run(runs) for f in PREDICTIONS]
 
 
 def run_validation(
@@ -1032,7 +1344,7 @@ def run_validation(
     facts: tuple[str, ...] | None = None,
     scenario_dir: Path | str | None = None,
 ) -> list[FactResult]:
-    """Run the bundled scenarios (vectorised engine) and evaluate every fact (or ``facts``)."""
+    """Run the bundled scenarios (compiled engine) and evaluate every fact (or ``facts``)."""
     runs = Runs(replications, seed, scenario_dir)
     chosen = [f for f in FACTS if facts is None or f.id in facts]
     return [f.run(runs) for f in chosen]
@@ -1099,12 +1411,14 @@ def _md(df: pd.DataFrame) -> str:
 
 def markdown(results: list[FactResult]) -> str:
     """Render the verdict table and, per fact, its figures and checks, as Markdown."""
-    parts = ["| fact | verdict | reason |", "|---|---|---|"]
+    parts = ["| fact | verdict | basis | reason |", "|---|---|---|---|"]
     for r in results:
-        parts.append(f"| {r.id} | {r.verdict} | {r.reason} |")
+        parts.append(f"| {r.id} | {r.verdict} | {r.basis} | {r.reason} |")
     table = validation_table(results)
     for r in results:
-        parts.append(f"\n### {r.id}: {r.verdict}\n")
+        parts.append(f"\n### {r.id}: {r.verdict} ({r.basis})\n")
+        if r.basis_reason:
+            parts.append(f"Basis: {r.basis_reason}.\n")
         sub = table[table["fact"] == r.id][["scenario", "figure", "model", "observed"]]
         parts.append(_md(sub))
         parts.append("")
@@ -1124,6 +1438,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     results = run_validation(args.replications, args.seed)
     print(markdown(results))
+    print("\n## Predictions the record contradicts\n")
+    print(markdown(run_predictions(args.replications, args.seed)))
     print(f"\n{args.replications} replications, seed {args.seed}, {time.perf_counter() - t0:.1f} s")
     return 0
 
