@@ -78,6 +78,9 @@ def main() -> None:
         worktree = Path(tempfile.mkdtemp(prefix="bench-baseline-")) / "tree"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(worktree), args.baseline],
                        check=True)
+    # the baseline reads its own commit's copy of the scenario (older schemas reject newer fields)
+    scenario = Path(args.scenario).resolve()
+    baseline_scenario = (worktree / scenario.relative_to(ROOT)) if worktree is not None else None
     rows = []
     try:
         for rep in range(args.repeats):
@@ -87,7 +90,7 @@ def main() -> None:
             row["mesa reps/s"] = rate(lambda: simulate(config, args.mesa_replications, rep, engine="mesa",
                                                        tables=False), args.mesa_replications)
             if worktree is not None:
-                row["vectorised (baseline) reps/s"] = baseline_rate(worktree, args.scenario, args.meetings,
+                row["vectorised (baseline) reps/s"] = baseline_rate(worktree, str(baseline_scenario), args.meetings,
                                                                     args.baseline_replications)
             rows.append(row)
     finally:

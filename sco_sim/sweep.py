@@ -162,9 +162,13 @@ def make_spec(exp: Any, points: pd.DataFrame, meetings_table: bool = False) -> S
                      key=_api().experiment_hash(exp))
 
 
-def _simulate(config: Any, engine: str, seed: int, task: Task):
-    """Run the task's replications into RunResults (either engine; identical numbers)."""
-    return simulate(config, task.count, seed, engine=engine, items=False, first=task.first)
+def _simulate(config: Any, engine: str, seed: int, task: Task, meetings_table: bool = False):
+    """Run the task's replications into RunResults (either engine; identical numbers).
+
+    Only the run-level table is built unless the sweep also writes the meetings table.
+    """
+    return simulate(config, task.count, seed, engine=engine, items=False, first=task.first,
+                    tables=meetings_table)
 
 
 def _design_frame(spec: SweepSpec, row: Mapping[str, Any], reps: np.ndarray) -> pd.DataFrame:
@@ -217,7 +221,7 @@ def run_task(spec: SweepSpec, task: Task,
     design = _design_frame(spec, row, reps)
     try:
         config = _point_config(api, spec, row)
-        results = _simulate(config, spec.engine, spec.seed, task)
+        results = _simulate(config, spec.engine, spec.seed, task, spec.meetings_table)
         metrics = run_table(results)
         if not np.array_equal(metrics["replication"].to_numpy(), reps):
             raise RuntimeError(f"task {task.task_id} returned replications "
