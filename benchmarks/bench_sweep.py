@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from sco_sim.executors import make_executor
 from sco_sim.experiment import experiment_from_scenario
@@ -59,12 +60,13 @@ def main() -> None:
     try:
         out = tmp / "big"
         wall = sweep(args.scenario, args.runs, args.workers, chunk, out)
-        n = len(ResultStore(out).read_runs())
-        me, kids = peak_mb()
+        me, kids = peak_mb()  # before anything reads the table back
+        n = sum(pq.ParquetFile(f).metadata.num_rows for f in sorted((out / "runs").rglob("*.parquet")))
         print(f"sweep: {Path(args.scenario).name}, {n:,} runs (4 points), 20 meetings, run-level tables, "
               f"{args.workers} workers, chunk {chunk}")
-        print(f"  {wall:,.1f} s wall, {n / wall:,.0f} runs/s; peak RSS: this process {me:,.0f} MB, "
-              f"largest worker {kids:,.0f} MB")
+        print(f"  {wall:,.1f} s wall, {n / wall:,.0f} runs/s; peak RSS of this process (the sweep's "
+              f"parent) {me:,.0f} MB; of waited-for children {kids:,.0f} MB (forkserver workers are not "
+              "counted here: see bench_memory.py for one process's growth)")
         if args.compare_workers:
             rows, tables = [], {}
             for rep in range(2):
