@@ -406,6 +406,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Aria
 h1{font-size:1.6em;border-bottom:2px solid #0072B2;padding-bottom:.2em}
 h2{font-size:1.3em;margin-top:2em;border-bottom:1px solid #ccc}
 h3{font-size:1.08em;margin-top:1.5em}
+.table{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:.86em}
 caption{caption-side:top;text-align:left;font-weight:600;padding:.3em 0}
 th,td{border:1px solid #d0d0d0;padding:.25em .55em;vertical-align:top}
@@ -441,7 +442,7 @@ def _render_html(title: str, blocks: list[Block], res: Results) -> str:
         elif isinstance(b, Para):
             parts.append(f'<p class="cmd"><code>{e(b.text)}</code></p>' if b.code else f"<p>{e(b.text)}</p>")
         elif isinstance(b, Table):
-            rows = ["<table>"]
+            rows = ['<div class="table"><table>']
             if b.caption:
                 rows.append(f"<caption>{e(b.caption)}</caption>")
             rows.append("<thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in b.headers) + "</tr></thead><tbody>")
@@ -449,7 +450,7 @@ def _render_html(title: str, blocks: list[Block], res: Results) -> str:
                 rows.append("<tr>" + "".join(
                     f'<td class="n">{e(c)}</td>' if k >= b.numeric_from else f"<td>{e(c)}</td>"
                     for k, c in enumerate(r)) + "</tr>")
-            rows.append("</tbody></table>")
+            rows.append("</tbody></table></div>")
             parts.append("".join(rows))
         elif isinstance(b, FigureBlock):
             data = base64.b64encode(b.png).decode("ascii")
