@@ -9,7 +9,6 @@ without a path: ``sco-sim run sco_2017_3plus5`` (or ``teaching/lone_blocker``).
 from __future__ import annotations
 
 import tomllib
-from importlib import resources
 from pathlib import Path
 
 KINDS = ("scenarios", "experiments")
@@ -17,15 +16,16 @@ _MARKER = {"scenarios": "sco_2017_3plus5.toml", "experiments": "expansion.toml"}
 
 
 def folder(kind: str) -> Path | None:
-    """Where the bundled files of ``kind`` are, or None if this install has none."""
-    source = Path(__file__).resolve().parent.parent / kind
-    if (source / _MARKER[kind]).is_file():
-        return source
-    try:
-        installed = Path(str(resources.files(f"sco_sim.bundled.{kind}")))
-    except (ModuleNotFoundError, TypeError):
-        return None
-    return installed if (installed / _MARKER[kind]).is_file() else None
+    """Where the bundled files of ``kind`` are, or None if this install has none.
+
+    The source tree's top-level folder first (a checkout or an editable install), then the
+    wheel's ``sco_sim/bundled/<kind>`` (package data beside this module).
+    """
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / kind, here / "bundled" / kind):
+        if (candidate / _MARKER[kind]).is_file():
+            return candidate
+    return None
 
 
 def bundled(kind: str) -> dict[str, Path]:
