@@ -83,7 +83,7 @@ def simulate(
         for k in range(first, first + replications):
             model = run_mesa_replication(config, seed, k, schedule)
             meetings, members, item_frame = mesa_frames(model)
-            model.finish()
+            model.finish(keep_record=False)
             runs.append(run_rows_of_frames(config, meetings, members, k, 1))
             if tables:
                 parts.append((meetings, members, item_frame if items else pd.DataFrame()))
@@ -104,6 +104,6 @@ def final_status_quo(config, seed: int, replications: int, engine: str = "compil
         for k in range(replications):
             model = run_mesa_replication(config, seed, k, schedule)
             rows.append(np.full(config.n_dims, np.nan) if model.status_quo is None else model.status_quo)
-            model.finish()
+            model.finish(keep_record=False)
         return np.array(rows)
     return np.concatenate([out.final_status_quo for _, out in run_compiled(config, replications, seed, items=False)])

@@ -278,9 +278,14 @@ class SCOModel(mesa.Model):
             self.step()
         return self
 
-    def finish(self) -> None:
-        """Remove the agents once the record is read: Mesa 3.3 keeps every model it has seen in a
-        class-level id registry, so a finished model should hold as little as possible.
+    def finish(self, keep_record: bool = True) -> None:
+        """Remove the agents (and, unless ``keep_record``, the collected record) once it is read.
+
+        Mesa 3.3 keeps every model it has seen in a class-level id registry, so a finished model
+        should hold as little as possible.
         """
         for agent in list(self.agents):
             agent.remove()
+        if not keep_record:
+            self.datacollector = None
+            self.schedule_ = None
