@@ -27,6 +27,9 @@ from ..model.rules import passes
 # Columns of the per-meeting counter block ``counts`` (R, M, K), in the meetings table's order.
 ADOPTED, N_CONSENSUS, N_SUBSET, DEADLOCKED, NULLS, ROUNDS, CARRIED_IN, PAYMENTS = range(8)
 N_COUNTS = 8
+#: the meetings table's count columns by their position in ``counts``
+COUNTS = {"adopted": ADOPTED, "consensus": N_CONSENSUS, "subset_texts": N_SUBSET, "deadlocked": DEADLOCKED,
+          "null_drafts": NULLS, "rounds": ROUNDS, "carried_in": CARRIED_IN, "side_payments": PAYMENTS}
 
 
 class Params(NamedTuple):

@@ -50,14 +50,12 @@ def run_rows(config, counts: np.ndarray, paid: np.ndarray, objections: np.ndarra
     """The run-level table of a block of replications from its per-meeting arrays.
 
     ``counts`` (R, M, K) holds the meeting-table counts in the kernel's column order
-    (:data:`sco_sim.engine.kernel.ADOPTED` ...); ``paid`` (R, M); ``objections``, ``sole`` (R, M, N).
+    (:data:`sco_sim.engine.kernel.COUNTS`); ``paid`` (R, M); ``objections``, ``sole`` (R, M, N).
     """
     r, m, _ = counts.shape
     slots = config.items_per_meeting
     cols: dict[str, np.ndarray] = {"replication": np.arange(first, first + r, dtype=np.int64)}
-    by_name = {"adopted": kernel.ADOPTED, "consensus": kernel.N_CONSENSUS, "subset_texts": kernel.N_SUBSET,
-               "deadlocked": kernel.DEADLOCKED, "null_drafts": kernel.NULLS, "rounds": kernel.ROUNDS,
-               "side_payments": kernel.PAYMENTS}
+    by_name = kernel.COUNTS
     for name in RUN_TOTALS:
         cols[name] = (np.full(r, m * slots, dtype=np.int64) if name == "items"
                       else counts[:, :, by_name[name]].sum(axis=1))
@@ -79,11 +77,8 @@ def run_rows(config, counts: np.ndarray, paid: np.ndarray, objections: np.ndarra
 def run_rows_of_frames(config, meetings: pd.DataFrame, members: pd.DataFrame, first: int, replications: int):
     """:func:`run_rows` of tables (the Mesa engine's), reshaped to the kernel's arrays."""
     r, m, n = replications, config.meetings, config.n_members
-    order = {"adopted": kernel.ADOPTED, "consensus": kernel.N_CONSENSUS, "subset_texts": kernel.N_SUBSET,
-             "deadlocked": kernel.DEADLOCKED, "null_drafts": kernel.NULLS, "rounds": kernel.ROUNDS,
-             "carried_in": kernel.CARRIED_IN, "side_payments": kernel.PAYMENTS}
     counts = np.zeros((r, m, kernel.N_COUNTS), dtype=np.int64)
-    for name, k in order.items():
+    for name, k in kernel.COUNTS.items():
         counts[:, :, k] = meetings[name].to_numpy().reshape(r, m)
     paid = meetings["side_payment_total"].to_numpy().reshape(r, m)
     objections = members["objections"].to_numpy().reshape(r, m, n)
@@ -117,10 +112,7 @@ def frames(config, out: kernel.Out, first: int, items: bool) -> tuple[pd.DataFra
     meetings = _typed(MEETING_COLUMNS, {
         "replication": np.repeat(rep, m), "meeting": np.tile(meet, r),
         "members_present": np.tile(present.sum(axis=1), r), "items": np.full(r * m, slots),
-        "adopted": c[:, :, kernel.ADOPTED].ravel(), "consensus": c[:, :, kernel.N_CONSENSUS].ravel(),
-        "subset_texts": c[:, :, kernel.N_SUBSET].ravel(), "deadlocked": c[:, :, kernel.DEADLOCKED].ravel(),
-        "null_drafts": c[:, :, kernel.NULLS].ravel(), "rounds": c[:, :, kernel.ROUNDS].ravel(),
-        "carried_in": c[:, :, kernel.CARRIED_IN].ravel(), "side_payments": c[:, :, kernel.PAYMENTS].ravel(),
+        **{name: c[:, :, k].ravel() for name, k in kernel.COUNTS.items()},
         "side_payment_total": out.paid.ravel(),
     })
     members = _typed(MEMBER_COLUMNS, {
