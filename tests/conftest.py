@@ -64,3 +64,21 @@ def run_model(config, seed: int = 0, replication: int = 0):
     tables = mesa_frames(model)
     model.finish()
     return (model, *tables)
+
+
+def build_package(tmp_path: Path) -> Path:
+    """Build the package as a wheel would (setuptools build_py, outside the source tree); the lib folder."""
+    import shutil
+    import subprocess
+    import sys
+
+    src = tmp_path / "src"
+    for folder in ("sco_sim", "scenarios", "experiments"):  # what pyproject.toml packages
+        shutil.copytree(ROOT / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    lib = tmp_path / "lib"
+    build = [sys.executable, "-c", "import sys; from setuptools import setup; "
+             "sys.argv = ['setup.py', '-q', 'build_py', '--build-lib', sys.argv[1]]; setup()", str(lib)]
+    subprocess.run(build, cwd=src, check=True, capture_output=True)
+    return lib

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+from conftest import build_package
 
 from sco_sim import catalogue
 
@@ -31,14 +32,7 @@ def test_bundled_names_resolve_in_a_source_tree(tmp_path, monkeypatch):
 
 def test_a_built_package_finds_its_bundled_files(tmp_path):
     """Built as a wheel would be (setuptools build_py, outside the source tree), from another folder."""
-    src = tmp_path / "src"
-    for folder in ("sco_sim", "scenarios", "experiments"):
-        shutil.copytree(ROOT / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, src / name)
-    build = [sys.executable, "-c", "import sys; from setuptools import setup; "
-             "sys.argv = ['setup.py', '-q', 'build_py', '--build-lib', sys.argv[1]]; setup()", str(tmp_path / "lib")]
-    subprocess.run(build, cwd=src, check=True, capture_output=True)
+    build_package(tmp_path)
     code = ("import sys; from sco_sim import catalogue as c; "
             "print(c.folder('scenarios')); print(c.folder('experiments')); "
             "print(','.join(sorted(c.bundled('scenarios')))); print(c.resolve('sco_2017_3plus5'))")

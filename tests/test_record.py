@@ -4,7 +4,6 @@ every value is sourced, and the history scenario takes its meetings and chairs f
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -13,7 +12,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, SCENARIOS
+from conftest import ROOT, SCENARIOS, build_package
 
 from sco_sim import record
 from sco_sim.config import build_config
@@ -47,14 +46,7 @@ def test_pyproject_declares_them_as_package_data():
 
 def test_a_built_package_ships_and_loads_them(tmp_path):
     """Built as a wheel would be (setuptools build_py, outside the source tree), the record loads."""
-    src = tmp_path / "src"
-    for folder in ("sco_sim", "scenarios", "experiments"):  # what pyproject.toml packages
-        shutil.copytree(ROOT / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, src / name)
-    build = [sys.executable, "-c", "import sys; from setuptools import setup; "
-             "sys.argv = ['setup.py', '-q', 'build_py', '--build-lib', sys.argv[1]]; setup()", str(tmp_path / "lib")]
-    subprocess.run(build, cwd=src, check=True, capture_output=True)
+    build_package(tmp_path)
     load = ("import sco_sim.record as r, sys; assert r.__file__.startswith(sys.argv[1]); "
             "print(len(r.summits()), len(r.blockages()), len(r.accessions())); "
             "print([m for m in ('click', 'matplotlib', 'rich', 'sco_sim.cli') if m in sys.modules])")
