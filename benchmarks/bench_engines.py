@@ -23,16 +23,16 @@ from pathlib import Path
 import numba
 import pandas as pd
 
-from sco_sim.config import build_config
 from sco_sim.engine import simulate
-from sco_sim.scenario import load_scenario
+from sco_sim.inputs.config import build_config
+from sco_sim.inputs.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE_SCRIPT = """
 import sys, time
-from sco_sim.config import build_config
+from sco_sim.inputs.config import build_config
 from sco_sim.engine import run_vectorised
-from sco_sim.scenario import load_scenario
+from sco_sim.inputs.scenario import load_scenario
 cfg = build_config(load_scenario(sys.argv[1]), meetings=int(sys.argv[2]))
 n = int(sys.argv[3])
 run_vectorised(cfg, 64, 0, items=False)

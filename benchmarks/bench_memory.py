@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sco_sim.config import build_config
 from sco_sim.engine import simulate
-from sco_sim.scenario import load_scenario
+from sco_sim.inputs.config import build_config
+from sco_sim.inputs.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,10 +22,10 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from sco_sim.executors import make_executor
-from sco_sim.experiment import experiment_from_scenario
-from sco_sim.store import ResultStore
-from sco_sim.sweep import run_sweep
+from sco_sim.experiments.executors import make_executor
+from sco_sim.experiments.experiment import experiment_from_scenario
+from sco_sim.experiments.store import ResultStore
+from sco_sim.experiments.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = "negotiation.max_rounds=0,1,2,4"

@@ -16,12 +16,12 @@ except metadata.PackageNotFoundError:  # running from a source tree without inst
 
 # public name -> module that defines it
 _EXPORTS = {
-    "load_scenario": "sco_sim.scenario",
-    "build_config": "sco_sim.config",
+    "load_scenario": "sco_sim.inputs.scenario",
+    "build_config": "sco_sim.inputs.config",
     "simulate": "sco_sim.engine",
-    "summarize": "sco_sim.summary",
-    "compare": "sco_sim.summary",
-    "load_results": "sco_sim.results",
+    "summarize": "sco_sim.analysis.summary",
+    "compare": "sco_sim.analysis.summary",
+    "load_results": "sco_sim.experiments.results",
 }
 
 __all__ = ["__version__", *_EXPORTS]

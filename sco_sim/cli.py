@@ -47,15 +47,17 @@ try:  # a Ctrl-C while the libraries load (the first second) ends quietly, not i
     from rich.table import Table
     from rich.text import Text
 
-    from . import __version__, catalogue
-    from . import vocabulary as vocab
-    from .config import Config, build_config
+    from . import __version__
+    from .analysis import vocabulary as vocab
+    from .analysis.intervals import fmt_ci
+    from .analysis.power import rules_table, scenario_spec
+    from .analysis.summary import compare as compare_results
+    from .analysis.summary import summarize
+    from .analysis.winset import shares_by_dimension, winset_share
     from .engine import RunResults
     from .engine import simulate as simulate_runs
-    from .errors import InputError, Problem, printable
-    from .experiment import MAX_CHUNK, MAX_REPLICATIONS, MAX_SEED
-    from .intervals import fmt_ci
-    from .output import (
+    from .experiments.experiment import MAX_CHUNK, MAX_REPLICATIONS, MAX_SEED
+    from .experiments.output import (
         check_out_dir,
         manifest,
         stdout_json,
@@ -63,11 +65,10 @@ try:  # a Ctrl-C while the libraries load (the first second) ends quietly, not i
         write_json,
         write_parquet,
     )
-    from .power import rules_table, scenario_spec
-    from .scenario import MAX_MEETINGS, load_scenario, scenario_hash
-    from .summary import compare as compare_results
-    from .summary import summarize
-    from .winset import shares_by_dimension, winset_share
+    from .inputs import catalogue
+    from .inputs.config import Config, build_config
+    from .inputs.errors import InputError, Problem, printable
+    from .inputs.scenario import MAX_MEETINGS, load_scenario, scenario_hash
 except KeyboardInterrupt:  # pragma: no cover - timing-dependent; tested by a subprocess test
     sys.stderr.write("sco-sim: interrupted; nothing was written\n")
     raise SystemExit(130) from None
@@ -565,7 +566,7 @@ def attribution_tables(frame: pd.DataFrame) -> list[Table]:
 
 def on_disk(out: Path) -> str:
     """What an interrupted sweep left in ``out``: finished chunks are kept and resume."""
-    from .store import ResultStore
+    from .experiments.store import ResultStore
 
     try:
         store = ResultStore(out)
@@ -581,9 +582,9 @@ def on_disk(out: Path) -> str:
 
 def summarize_folder(out: Path, show_attribution: bool = True) -> dict:
     """Summarise a sweep folder: print per-point CIs (and attribution), write summary files."""
-    from .experiment import attribution, from_description
-    from .store import ResultStore
-    from .sweep import summarize_results
+    from .experiments.experiment import attribution, from_description
+    from .experiments.store import ResultStore
+    from .experiments.sweep import summarize_results
 
     summary = summarize_results(out, metrics=vocab.SWEEP_SUMMARY)
     store = ResultStore(out)
@@ -638,9 +639,9 @@ def sweep_cmd(target: str, sets: tuple[str, ...], replications: int | None, seed
               workers: int | None, scheduler: str | None, dask_mode: str | None, shard: str | None,
               meetings_table: bool, progress: bool | None) -> None:
     """Sweep an experiment file, or a scenario with --set parameters; resumable."""
-    from .executors import make_executor
-    from .experiment import check, load_sweep
-    from .sweep import parse_shard, run_sweep
+    from .experiments.executors import make_executor
+    from .experiments.experiment import check, load_sweep
+    from .experiments.sweep import parse_shard, run_sweep
 
     if scheduler is not None and workers is not None:
         raise InputError([Problem("sweep", "--workers", "cannot be used with --scheduler (the Dask "
@@ -679,7 +680,7 @@ def summarize_cmd(results: Path) -> None:
     """Means with 95% CIs of a results folder: per design point for a sweep (printed and written
     beside it), the summary tables of a run or compare folder (printed; summary.json has them).
     """
-    from .results import load_results
+    from .experiments.results import load_results
 
     res = load_results(results)
     if res.is_sweep:
@@ -728,10 +729,10 @@ def sensitivity_tables(indices: pd.DataFrame, metric: str) -> list[Table]:
 @JSON
 def sensitivity_cmd(results: Path, metric: str, as_json: bool) -> None:
     """Sobol or Morris sensitivity indices of a sweep run with that design (via SALib)."""
-    from .experiment import from_description
-    from .plots import sensitivity_warnings
-    from .results import load_results
-    from .sensitivity import analyze
+    from .experiments.experiment import from_description
+    from .experiments.results import load_results
+    from .experiments.sensitivity import analyze
+    from .viz.plots import sensitivity_warnings
 
     res = load_results(results)
     if not res.is_sweep:
@@ -816,7 +817,7 @@ def rules_cmd(scenario: str, as_json: bool) -> None:
               help="Resolution of PNG figures (default 110; 300 for print).")
 def plot_cmd(results: Path, kind: str | None, fmt: str, out: Path | None, dpi: int | None) -> None:
     """Publication figures from a results folder (run, compare or sweep)."""
-    from .plots import DPI, plot_results
+    from .viz.plots import DPI, plot_results
 
     for path in plot_results(results, kind=kind, fmt=fmt, out_dir=out, dpi=dpi or DPI):
         out_console.print(f"wrote {path}", soft_wrap=True)  # a path stays whole for copy and paste
@@ -829,7 +830,7 @@ def plot_cmd(results: Path, kind: str | None, fmt: str, out: Path | None, dpi: i
 @click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True)
 def report_cmd(results: Path, out: Path | None, fmt: str) -> None:
     """One self-contained report (HTML with embedded figures, or Markdown) of a results folder."""
-    from .report import write_report
+    from .viz.report import write_report
 
     target = out if out is not None else Path(results) / f"report.{fmt}"
     out_console.print(f"wrote {write_report(results, target, fmt=fmt)}", soft_wrap=True)
@@ -842,7 +843,7 @@ def report_cmd(results: Path, out: Path | None, fmt: str) -> None:
 @click.option("--open/--no-open", "open_browser", default=False, help="Open a browser tab.")
 def dashboard_cmd(scenario: str | None, port: int, host: str, open_browser: bool) -> None:
     """Interactive dashboard (Mesa SolaraViz) on localhost: sliders, step, play."""
-    from .dashboard import launch
+    from .viz.dashboard import launch
 
     raise click.exceptions.Exit(launch(scenario, port=port, host=host, open_browser=open_browser))
 
@@ -945,7 +946,7 @@ def uncertainty_cmd(scenarios: tuple[str, ...], samples: int, replications: int,
                     nominal_replications: int, flips: tuple[str, ...], out: Path | None, as_json: bool,
                     progress: bool | None) -> None:
     """Propagate the declared [[uncertain]] inputs of SCENARIOS; differences from the first one."""
-    from . import uncertainty as U
+    from .analysis import uncertainty as U
 
     tests = [U.parse_flip(f) for f in flips]
     if out is not None:
@@ -959,7 +960,7 @@ def uncertainty_cmd(scenarios: tuple[str, ...], samples: int, replications: int,
     summary["replications"] = replications
     summary["nominal_replications"] = nominal_replications
     if out is not None:
-        from . import uncertainty_plots as P
+        from .viz import uncertainty_plots as P
 
         draws = U.draws_table(dsg)
         files = {"draws.parquet": lambda p: write_parquet(p, draws),
@@ -1027,8 +1028,8 @@ def calibrate_cmd(scenario: str | None, populations: int, population_size: int, 
                   predictive_draws: int, compare_with: tuple[str, str] | None, seed: int, out: Path | None,
                   as_json: bool, progress: bool | None) -> None:
     """ABC-SMC of SCENARIO's free parameters (default: the history file) on 2001-2017; scored on 2018-2025."""
-    from . import calibration as C
-    from .uncertainty import load_configuration
+    from .analysis.uncertainty import load_configuration
+    from .case import calibration as C
 
     path = scenario or str(HISTORY)
     if out is not None:
@@ -1059,7 +1060,7 @@ def calibrate_cmd(scenario: str | None, populations: int, population_size: int, 
         summary["posterior_predictive_differences"] = C.predictive_differences(
             others, draws.iloc[: min(40, len(draws))], 20, seed)
     if out is not None:
-        from . import uncertainty_plots as P
+        from .viz import uncertainty_plots as P
 
         posterior = fit["posterior"]
         figure_data, figure_observed = C.test_period_means(test, rec)

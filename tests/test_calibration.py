@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sco_sim import calibration as C
+from sco_sim.analysis.uncertainty import load_configuration, run_model
+from sco_sim.case import calibration as C
 from sco_sim.cli import main
-from sco_sim.uncertainty import load_configuration, run_model
 
 SYNTHETIC = """
 [scenario]

@@ -17,8 +17,8 @@ import pytest
 from conftest import SCENARIOS
 
 from sco_sim.cli import main
-from sco_sim.experiment import experiment_from_scenario
-from sco_sim.sweep import run_sweep
+from sco_sim.experiments.experiment import experiment_from_scenario
+from sco_sim.experiments.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 S2001 = SCENARIOS / "sco_2001_2plus4.toml"

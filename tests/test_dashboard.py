@@ -1,6 +1,6 @@
 """The dashboard: the model wrapper directly, then the real page in headless Chromium.
 
-The browser tests start ``solara run sco_sim.app:page`` (through ``sco_sim.dashboard``) on a free
+The browser tests start ``solara run sco_sim.viz.app:page`` (through ``sco_sim.viz.dashboard``) on a free
 loopback port, drive it with Playwright and Debian's /usr/bin/chromium (``.ci/install-browser.sh``
 installs it; Playwright's own browser download is not used), and read the page's labelled numbers.
 They are skipped only when Chromium, Playwright or the dashboard's packages are missing.
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sco_sim.errors import InputError
+from sco_sim.inputs.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 THREE = ROOT / "scenarios" / "teaching" / "three_on_a_line.toml"
@@ -33,7 +33,7 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 
-app = pytest.importorskip("sco_sim.app", reason="dashboard extra not installed "
+app = pytest.importorskip("sco_sim.viz.app", reason="dashboard extra not installed "
                           "(pip install -e '.[dashboard]')")
 
 
@@ -111,7 +111,7 @@ def test_upload_cannot_reach_files_outside_the_bundled_folder():
 
 
 def test_launch_validates_before_starting(tmp_path):
-    from sco_sim.dashboard import launch, server_command
+    from sco_sim.viz.dashboard import launch, server_command
 
     with pytest.raises(InputError) as exc:
         launch(str(tmp_path / "missing.toml"), port=0)
@@ -119,7 +119,7 @@ def test_launch_validates_before_starting(tmp_path):
     with pytest.raises(InputError):
         launch(None, port=70000)
     cmd = server_command(8123)
-    assert "sco_sim.app:page" in cmd and "--no-check-version" in cmd and "8123" in cmd
+    assert "sco_sim.viz.app:page" in cmd and "--no-check-version" in cmd and "8123" in cmd
 
 
 # ------------------------------------------------------------------ the page in Chromium
@@ -145,7 +145,7 @@ def _free_port() -> int:
 def server():
     """The dashboard on a free loopback port, showing three_on_a_line; always stopped after."""
     _browser_or_skip()
-    from sco_sim.dashboard import server_command, server_env
+    from sco_sim.viz.dashboard import server_command, server_env
 
     port = _free_port()
     log = tempfile.TemporaryFile()
@@ -327,7 +327,7 @@ def test_labels_of_the_dashboard_pictures_never_overprint():
     """The four Central Asian founders sit almost on one point in the 3+5 file."""
     from matplotlib.text import Text
 
-    from sco_sim import plots
+    from sco_sim.viz import plots
 
     model = app.DashboardModel(scenario="sco_2017_3plus5.toml")
     for _ in range(2):

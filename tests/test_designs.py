@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from conftest import SCENARIOS
 
-from sco_sim import designs
-from sco_sim.errors import InputError
-from sco_sim.experiment import design_points, load_experiment
-from sco_sim.sensitivity import analyze
+from sco_sim.experiments import designs
+from sco_sim.experiments.experiment import design_points, load_experiment
+from sco_sim.experiments.sensitivity import analyze
+from sco_sim.inputs.errors import InputError
 
 RANGES = {"a": (0.0, 1.0), "b": (10.0, 20.0), "c": (-1.0, 0.0)}
 

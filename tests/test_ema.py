@@ -1,4 +1,4 @@
-"""The EMA Workbench adapter: a small EMA experiment through sco_sim.ema (skipped without ema_workbench)."""
+"""The EMA Workbench adapter: a small EMA experiment through sco_sim.analysis.ema (skipped without ema_workbench)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ ema = pytest.importorskip("ema_workbench")
 from conftest import SCENARIOS  # noqa: E402
 
 from sco_sim import build_config, load_scenario  # noqa: E402
-from sco_sim.ema import ema_name, scenario_model  # noqa: E402
-from sco_sim.errors import InputError  # noqa: E402
-from sco_sim.summary import per_run  # noqa: E402
-from sco_sim.vocabulary import RUN_RATES as RATE_METRICS  # noqa: E402
+from sco_sim.analysis.ema import ema_name, scenario_model  # noqa: E402
+from sco_sim.analysis.summary import per_run  # noqa: E402
+from sco_sim.analysis.vocabulary import RUN_RATES as RATE_METRICS  # noqa: E402
+from sco_sim.inputs.errors import InputError  # noqa: E402
 
 SCENARIO = SCENARIOS / "sco_2017_3plus5.toml"
 UNCERTAINTIES = {
@@ -69,8 +69,9 @@ def test_ema_experiment_outcomes_are_sane_and_reproducible():
 
 def test_an_ema_outcome_is_the_simulators_mean_at_that_point():
     """EMA's names map back to the dotted paths: one experiment redone through the public API."""
-    from sco_sim import parameters, simulate
-    from sco_sim.scenario import load_raw, parse_scenario
+    from sco_sim import simulate
+    from sco_sim.inputs import parameters
+    from sco_sim.inputs.scenario import load_raw, parse_scenario
 
     m = model()
     experiments, outcomes = experiment(m)
@@ -116,6 +117,6 @@ def test_core_does_not_import_the_adapter():
     import subprocess
     import sys
 
-    code = ("import sys, sco_sim, sco_sim.cli, sco_sim.sweep, sco_sim.engine; "
-            "sys.exit('sco_sim.ema' in sys.modules or 'ema_workbench' in sys.modules)")
+    code = ("import sys, sco_sim, sco_sim.cli, sco_sim.experiments.sweep, sco_sim.engine; "
+            "sys.exit('sco_sim.analysis.ema' in sys.modules or 'ema_workbench' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import valid_scenarios
 
-from sco_sim.config import build_config
 from sco_sim.engine import final_status_quo, simulate
-from sco_sim.scenario import load_scenario, parse_scenario
+from sco_sim.inputs.config import build_config
+from sco_sim.inputs.scenario import load_scenario, parse_scenario
 
 BUNDLED = sorted(SCENARIOS.glob("**/*.toml"))
 TABLES = ("meetings", "members", "items")

@@ -8,8 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sco_sim.errors import InputError
-from sco_sim.executors import (
+from sco_sim.experiments.executors import (
     DaskExecutor,
     Executor,
     InProcessExecutor,
@@ -17,9 +16,10 @@ from sco_sim.executors import (
     make_executor,
     worker_pid,
 )
-from sco_sim.experiment import experiment_from_scenario
-from sco_sim.store import ResultStore
-from sco_sim.sweep import run_sweep
+from sco_sim.experiments.experiment import experiment_from_scenario
+from sco_sim.experiments.store import ResultStore
+from sco_sim.experiments.sweep import run_sweep
+from sco_sim.inputs.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 SCO_2017 = ROOT / "scenarios" / "sco_2017_3plus5.toml"

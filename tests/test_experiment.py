@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 from conftest import ROOT, SCENARIOS
 
-from sco_sim.errors import InputError
-from sco_sim.experiment import (
+from sco_sim.experiments.experiment import (
     Attribution,
     attribution,
     check,
@@ -23,6 +22,7 @@ from sco_sim.experiment import (
     point_config,
     point_raw,
 )
+from sco_sim.inputs.errors import InputError
 
 EXPERIMENTS = ROOT / "experiments"
 BUNDLED = sorted(EXPERIMENTS.glob("*.toml"))
@@ -444,7 +444,7 @@ def test_attribution_removed_members_and_bad_metric(exp_file):
 def test_from_description_round_trip():
     import json
 
-    from sco_sim.experiment import from_description
+    from sco_sim.experiments.experiment import from_description
 
     for exp in (load_sweep(EXPERIMENTS / "rivalry.toml", ["negotiation.max_rounds=0,2"], replications=5),
                 experiment_from_scenario(S35, ["members.*.tolerance=0:0.1"], 4, 2, design="lhs", samples=3)):
@@ -501,8 +501,8 @@ def test_attribution_metric_is_checked_when_loading(exp_file, metric, ok):
 
 def test_attribution_metrics_are_run_table_columns():
     from sco_sim import build_config, load_scenario, simulate
-    from sco_sim.experiment import ATTRIBUTION_METRICS
-    from sco_sim.summary import run_table
+    from sco_sim.analysis.summary import run_table
+    from sco_sim.experiments.experiment import ATTRIBUTION_METRICS
 
     config = build_config(load_scenario(SCENARIOS / "teaching" / "three_on_a_line.toml"), meetings=1)
     runs = run_table(simulate(config, 2, 0))

@@ -33,12 +33,12 @@ from conftest import ROOT, THREE_ON_A_LINE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sco_sim import parameters
 from sco_sim.cli import main
-from sco_sim.errors import InputError
-from sco_sim.experiment import ExperimentFile
-from sco_sim.scenario import MAX_EXTENDS, Scenario, load_scenario_text
-from sco_sim.store import ResultStore
+from sco_sim.experiments.experiment import ExperimentFile
+from sco_sim.experiments.store import ResultStore
+from sco_sim.inputs import parameters
+from sco_sim.inputs.errors import InputError
+from sco_sim.inputs.scenario import MAX_EXTENDS, Scenario, load_scenario_text
 
 THREE = THREE_ON_A_LINE.read_text(encoding="utf-8")
 BASE = tomllib.loads(THREE)
@@ -538,7 +538,7 @@ def test_two_sweeps_cannot_write_one_folder(base_dir):
 def test_write_errors_exit_2_with_the_path_and_leave_nothing(base_dir, monkeypatch):
     import errno
 
-    import sco_sim.output as output
+    import sco_sim.experiments.output as output
 
     work = fresh(base_dir)
 
@@ -551,7 +551,7 @@ def test_write_errors_exit_2_with_the_path_and_leave_nothing(base_dir, monkeypat
     o = invoke(["run", THREE_ON_A_LINE, "-r", "2", "--out", out, "--no-progress"])
     assert o.rc == 2 and "No space left on device" in o.err and str(out) in o.err, o.err
     assert not out.exists()
-    monkeypatch.setattr("sco_sim.store.write_parquet", full)
+    monkeypatch.setattr("sco_sim.experiments.store.write_parquet", full)
     args, sw = _small_sweep(work)
     o = invoke(args)
     assert o.rc == 2 and "No space left on device" in o.err and str(sw / "runs") in o.err, o.err
@@ -562,7 +562,7 @@ def test_partial_folders_of_killed_runs_are_removed(base_dir):
     out = work / "out"
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    from sco_sim.output import host_tag
+    from sco_sim.experiments.output import host_tag
 
     stale = [out / f".partial-{host_tag()}-{dead.pid}-ab12.tmp", out / ".partial-k2j4h1"]
     for p in stale:

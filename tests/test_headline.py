@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from sco_sim import simulate
-from sco_sim.config import build_config
-from sco_sim.experiment import design_points, load_experiment, point_config
-from sco_sim.scenario import load_scenario
+from sco_sim.experiments.experiment import design_points, load_experiment, point_config
+from sco_sim.inputs.config import build_config
+from sco_sim.inputs.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 REPLICATIONS = 150

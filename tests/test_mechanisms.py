@@ -19,14 +19,14 @@ import pandas as pd
 import pytest
 from conftest import member, run_model
 
-from sco_sim.config import build_config
+from sco_sim.analysis.summary import periods, summarize
 from sco_sim.engine import final_status_quo, simulate
-from sco_sim.errors import InputError
+from sco_sim.inputs.config import build_config
+from sco_sim.inputs.errors import InputError
+from sco_sim.inputs.scenario import load_scenario, parse_scenario
 from sco_sim.model.mechanisms import cheapest_compensation, choose_payer, shortfall, update_tolerance
 from sco_sim.model.organisation import SCOModel
 from sco_sim.model.rules import resolve
-from sco_sim.scenario import load_scenario, parse_scenario
-from sco_sim.summary import periods, summarize
 
 # --------------------------------------------------------------------------- helpers
 

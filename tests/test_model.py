@@ -11,14 +11,14 @@ from conftest import run_model as run_tables
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sco_sim.config import build_config
 from sco_sim.engine import simulate
+from sco_sim.inputs.config import build_config
+from sco_sim.inputs.scenario import load_scenario, parse_scenario
 from sco_sim.model import streams
 from sco_sim.model.agents import AgendaItem, MemberState
 from sco_sim.model.geometry import acceptance_margin, accepts_points, distance
 from sco_sim.model.organisation import SCOModel
 from sco_sim.model.outputs import ITEM_COLUMNS, MEETING_COLUMNS, MEMBER_COLUMNS
-from sco_sim.scenario import load_scenario, parse_scenario
 
 
 def make_config(members=None, q=(0.5,), *, dims=None, meetings=1, rule="unanimity", agenda=None,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import build_package
 
-from sco_sim import catalogue
+from sco_sim.inputs import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +33,7 @@ def test_bundled_names_resolve_in_a_source_tree(tmp_path, monkeypatch):
 def test_a_built_package_finds_its_bundled_files(tmp_path):
     """Built as a wheel would be (setuptools build_py, outside the source tree), from another folder."""
     build_package(tmp_path)
-    code = ("import sys; from sco_sim import catalogue as c; "
+    code = ("import sys; from sco_sim.inputs import catalogue as c; "
             "print(c.folder('scenarios')); print(c.folder('experiments')); "
             "print(','.join(sorted(c.bundled('scenarios')))); print(c.resolve('sco_2017_3plus5'))")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True, capture_output=True, text=True,

@@ -7,9 +7,9 @@ import copy
 import pytest
 from conftest import SCENARIOS, SIX_RANDOM
 
-from sco_sim.errors import InputError
-from sco_sim.parameters import Range, apply, coerce, kind, parse_set
-from sco_sim.scenario import load_raw, parse_scenario
+from sco_sim.inputs.errors import InputError
+from sco_sim.inputs.parameters import Range, apply, coerce, kind, parse_set
+from sco_sim.inputs.scenario import load_raw, parse_scenario
 
 S35 = SCENARIOS / "sco_2017_3plus5.toml"
 
@@ -240,7 +240,7 @@ def test_parse_set_bad(expr, needle):
     ("99999999999999999999999", "99999999999999999999999"),  # too long to be an int field's value
 ])
 def test_parse_value_reads_only_ascii_finite_numbers(text, expected):
-    from sco_sim.parameters import parse_value
+    from sco_sim.inputs.parameters import parse_value
 
     value = parse_value(text)
     assert value == expected and type(value) is type(expected)
@@ -253,7 +253,7 @@ def test_parse_value_reads_only_ascii_finite_numbers(text, expected):
     ("members.A.tolerance=" + "1" * 20_000, "characters long"),
 ])
 def test_parse_set_limits_are_checked_before_building(expr, needle):
-    from sco_sim.parameters import parse_set
+    from sco_sim.inputs.parameters import parse_set
 
     with pytest.raises(InputError) as err:
         parse_set(expr)

@@ -1,4 +1,4 @@
-"""Figures (sco_sim.plots) made from real results folders written by the CLI and by a sweep."""
+"""Figures (sco_sim.viz.plots) made from real results folders written by the CLI and by a sweep."""
 
 from __future__ import annotations
 
@@ -19,12 +19,12 @@ from matplotlib.container import BarContainer  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from sco_sim import plots  # noqa: E402
 from sco_sim.cli import load_config, main  # noqa: E402
-from sco_sim.errors import InputError  # noqa: E402
-from sco_sim.experiment import experiment_from_scenario  # noqa: E402
-from sco_sim.results import load_results  # noqa: E402
-from sco_sim.sweep import run_sweep  # noqa: E402
+from sco_sim.experiments.experiment import experiment_from_scenario  # noqa: E402
+from sco_sim.experiments.results import load_results  # noqa: E402
+from sco_sim.experiments.sweep import run_sweep  # noqa: E402
+from sco_sim.inputs.errors import InputError  # noqa: E402
+from sco_sim.viz import plots  # noqa: E402
 
 S2001 = SCENARIOS / "sco_2001_2plus4.toml"
 S2017 = SCENARIOS / "sco_2017_3plus5.toml"

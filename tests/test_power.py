@@ -12,9 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sco_sim.config import build_config
-from sco_sim.model.rules import SHARE_EPS
-from sco_sim.power import (
+from sco_sim.analysis.power import (
     ENUMERATION_LIMIT,
     MAX_MEMBERS,
     RuleSpec,
@@ -27,7 +25,9 @@ from sco_sim.power import (
     rules_table,
     scenario_spec,
 )
-from sco_sim.scenario import load_scenario
+from sco_sim.inputs.config import build_config
+from sco_sim.inputs.scenario import load_scenario
+from sco_sim.model.rules import SHARE_EPS
 
 ROOT = Path(__file__).resolve().parents[1]
 SIX = ROOT / "scenarios" / "teaching" / "six_random_members.toml"
@@ -108,7 +108,7 @@ def test_weights_4_2_1_quota_4(method):
 
 
 def test_thirty_members_fast_path_without_enumeration(monkeypatch):
-    import sco_sim.power as power
+    import sco_sim.analysis.power as power
 
     def no_enumeration(*args, **kwargs):
         raise AssertionError("enumerated")
@@ -183,7 +183,7 @@ def test_guard_band_profiles_settled_by_rule(votes, data):
 
 
 def test_guard_band_uses_the_rule_function(monkeypatch):
-    import sco_sim.power as power
+    import sco_sim.analysis.power as power
 
     w = np.array([1.0, 2.0, 3.0, 1.0, 2.0])
     spec = RuleSpec("r", "majority", 3 / 9 + SHARE_EPS, True)  # members 0+1 sit on the cut-off

@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from strategies import valid_scenarios
 
-from sco_sim.config import build_config
+from sco_sim.analysis.winset import exact_share_1d
 from sco_sim.engine import simulate
 from sco_sim.engine.results import mesa_frames
+from sco_sim.inputs.config import build_config
+from sco_sim.inputs.scenario import load_scenario, parse_scenario
 from sco_sim.model.geometry import accepts_points
 from sco_sim.model.organisation import SCOModel
 from sco_sim.model.rules import RULES, unanimity, voting_weights
-from sco_sim.scenario import load_scenario, parse_scenario
-from sco_sim.winset import exact_share_1d
 
 TEACHING = sorted((SCENARIOS / "teaching").glob("*.toml"))
 TABLES = ("meetings", "members", "items")

@@ -1,4 +1,4 @@
-"""The SCO record (sco_sim/data/record/): it loads through the package, is internally consistent,
+"""The SCO record (sco_sim/case/data/): it loads through the package, is internally consistent,
 every value is sourced, and the history scenario takes its meetings and chairs from it."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 from conftest import ROOT, SCENARIOS, build_package
 
-from sco_sim import record
-from sco_sim.config import build_config
-from sco_sim.errors import InputError
+from sco_sim.case import record
+from sco_sim.inputs.config import build_config
+from sco_sim.inputs.errors import InputError
+from sco_sim.inputs.scenario import load_raw, parse_scenario
 from sco_sim.model.agenda import major_weights
-from sco_sim.scenario import load_raw, parse_scenario
 
 FOUNDERS = ["China", "Russia", "Kazakhstan", "Kyrgyzstan", "Tajikistan", "Uzbekistan"]
 HISTORY = SCENARIOS / "sco_history_2001_2025.toml"
@@ -31,23 +31,23 @@ SOURCE_COLUMNS = {name: [c for c in load().columns if c == "source" or c.endswit
 
 
 def test_the_tables_ship_inside_the_package():
-    folder = resources.files("sco_sim").joinpath("data", "record")
+    folder = resources.files("sco_sim.case").joinpath("data")
     for name in ("summits.csv", "blockages.csv", "accessions.csv", "README.md"):
         assert folder.joinpath(name).is_file(), name
 
 
 def test_pyproject_declares_them_as_package_data():
     cfg = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    patterns = cfg["tool"]["setuptools"]["package-data"]["sco_sim"]
-    package = ROOT / "sco_sim"
+    patterns = cfg["tool"]["setuptools"]["package-data"]["sco_sim.case"]
+    package = ROOT / "sco_sim" / "case"
     shipped = {p for pattern in patterns for p in package.glob(pattern)}
-    assert shipped == set((package / "data" / "record").iterdir())
+    assert shipped == set((package / "data").iterdir())
 
 
 def test_a_built_package_ships_and_loads_them(tmp_path):
     """Built as a wheel would be (setuptools build_py, outside the source tree), the record loads."""
     build_package(tmp_path)
-    load = ("import sco_sim.record as r, sys; assert r.__file__.startswith(sys.argv[1]); "
+    load = ("import sco_sim.case.record as r, sys; assert r.__file__.startswith(sys.argv[1]); "
             "print(len(r.summits()), len(r.blockages()), len(r.accessions())); "
             "print([m for m in ('click', 'matplotlib', 'rich', 'sco_sim.cli') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", load, str(tmp_path / "lib")], cwd=tmp_path, check=True,

@@ -1,4 +1,4 @@
-"""Reports (sco_sim.report): one self-contained HTML file, or Markdown with its figures beside it."""
+"""Reports (sco_sim.viz.report): one self-contained HTML file, or Markdown with its figures beside it."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ import pytest  # noqa: E402
 from conftest import SCENARIOS  # noqa: E402
 
 from sco_sim.cli import main  # noqa: E402
-from sco_sim.errors import InputError  # noqa: E402
-from sco_sim.experiment import experiment_from_scenario  # noqa: E402
-from sco_sim.plots import available_kinds  # noqa: E402
-from sco_sim.report import write_report  # noqa: E402
-from sco_sim.results import load_results  # noqa: E402
-from sco_sim.sweep import run_sweep  # noqa: E402
+from sco_sim.experiments.experiment import experiment_from_scenario  # noqa: E402
+from sco_sim.experiments.results import load_results  # noqa: E402
+from sco_sim.experiments.sweep import run_sweep  # noqa: E402
+from sco_sim.inputs.errors import InputError  # noqa: E402
+from sco_sim.viz.plots import available_kinds  # noqa: E402
+from sco_sim.viz.report import write_report  # noqa: E402
 
 S2001 = SCENARIOS / "sco_2001_2plus4.toml"
 S2017 = SCENARIOS / "sco_2017_3plus5.toml"

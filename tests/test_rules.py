@@ -183,7 +183,7 @@ def test_registry_resolves_names(name, fn) -> None:
 def test_registry_covers_the_schema_rule_types() -> None:
     from typing import get_args
 
-    from sco_sim.scenario import Rule
+    from sco_sim.inputs.scenario import Rule
 
     schema_types = set(get_args(Rule.model_fields["type"].annotation))
     assert schema_types <= set(RULES)

@@ -13,8 +13,8 @@ import pytest
 from conftest import SCENARIOS, SIX_RANDOM, THREE_ON_A_LINE
 
 from sco_sim.cli import main
-from sco_sim.errors import InputError, Problem
-from sco_sim.scenario import load_scenario
+from sco_sim.inputs.errors import InputError, Problem
+from sco_sim.inputs.scenario import load_scenario
 
 # --------------------------------------------------------------------------- helpers
 
@@ -425,7 +425,9 @@ def test_input_error_needs_a_problem():
 
 def test_the_documented_limits_are_the_enforced_ones():
     """docs/MODEL.md §8 states each size limit; a changed constant must change the text too."""
-    from sco_sim import cli, experiment, parameters, scenario
+    from sco_sim import cli
+    from sco_sim.experiments import experiment
+    from sco_sim.inputs import parameters, scenario
 
     text = (SCENARIOS.parent / "docs" / "MODEL.md").read_text(encoding="utf-8")
 

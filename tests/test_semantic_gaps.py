@@ -17,11 +17,11 @@ from hypothesis.extra import numpy as hnp
 from scipy.optimize import minimize
 from strategies import valid_scenarios
 
-from sco_sim.config import build_config
 from sco_sim.engine import simulate
+from sco_sim.inputs.config import build_config
+from sco_sim.inputs.scenario import parse_scenario
 from sco_sim.model.drafting import solve_ellipsoids
 from sco_sim.model.geometry import acceptance_margin
-from sco_sim.scenario import parse_scenario
 
 TABLES = ("meetings", "members", "items")
 

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sco_sim.errors import InputError
-from sco_sim.store import ResultStore, _host_tag, atomic_write, task_id, task_key
+from sco_sim.experiments.store import ResultStore, _host_tag, atomic_write, task_id, task_key
+from sco_sim.inputs.errors import InputError
 
 
 def runs_chunk(point: int, first: int, count: int, shuffle: bool = False) -> pd.DataFrame:

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 from conftest import SCENARIOS
 
-from sco_sim.config import build_config
 from sco_sim.engine import simulate
 from sco_sim.engine.dispatch import run_compiled
 from sco_sim.engine.results import frames
+from sco_sim.inputs.config import build_config
+from sco_sim.inputs.scenario import load_scenario
 from sco_sim.model import streams
 from sco_sim.model.organisation import SCOModel
-from sco_sim.scenario import load_scenario
 
 TABLES = ("meetings", "members", "items")
 

@@ -15,12 +15,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sco_sim.errors import InputError
-from sco_sim.executors import InProcessExecutor
-from sco_sim.experiment import design_points, experiment_from_scenario
-from sco_sim.store import ResultStore
-from sco_sim.summary import mean_ci
-from sco_sim.sweep import (
+from sco_sim.analysis.summary import mean_ci
+from sco_sim.experiments.executors import InProcessExecutor
+from sco_sim.experiments.experiment import design_points, experiment_from_scenario
+from sco_sim.experiments.store import ResultStore
+from sco_sim.experiments.sweep import (
     Task,
     make_spec,
     parse_shard,
@@ -30,6 +29,7 @@ from sco_sim.sweep import (
     shard,
     summarize_results,
 )
+from sco_sim.inputs.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 SCO_2017 = ROOT / "scenarios" / "sco_2017_3plus5.toml"
@@ -122,9 +122,9 @@ def test_sweep_table_columns_and_manifest(tmp_path: Path) -> None:
 
 def test_rows_equal_a_direct_run(tmp_path: Path) -> None:
     """A sweep's row for (point, k) is the run-level row of replication k run on its own."""
+    from sco_sim.analysis.summary import run_table
     from sco_sim.engine import simulate
-    from sco_sim.experiment import point_config
-    from sco_sim.summary import run_table
+    from sco_sim.experiments.experiment import point_config
 
     exp = small()
     run_sweep(exp, tmp_path)
@@ -238,7 +238,7 @@ def test_a_failing_task_gives_error_rows(tmp_path: Path) -> None:
 
 
 def test_run_task_error_never_reports_numbers(monkeypatch) -> None:
-    import sco_sim.sweep as sweep
+    import sco_sim.experiments.sweep as sweep
 
     exp = small(replications=5)
     spec = make_spec(exp, design_points(exp))
@@ -277,9 +277,9 @@ def test_summarize_needs_a_sweep_folder(tmp_path: Path) -> None:
 
 SCRIPT = """
 import sys
-from sco_sim.executors import make_executor
-from sco_sim.experiment import experiment_from_scenario
-from sco_sim.sweep import run_sweep
+from sco_sim.experiments.executors import make_executor
+from sco_sim.experiments.experiment import experiment_from_scenario
+from sco_sim.experiments.sweep import run_sweep
 
 if __name__ == "__main__":
     exp = experiment_from_scenario({scenario!r}, ["negotiation.max_rounds=0,1,2,4"], 96, 11, 4,

@@ -13,14 +13,14 @@ from conftest import run_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sco_sim.config import build_config
 from sco_sim.engine import simulate
+from sco_sim.inputs.config import build_config
+from sco_sim.inputs.scenario import load_scenario, parse_scenario
 from sco_sim.model.agents import AgendaItem
 from sco_sim.model.drafting import amend, compromise_draft, setter_draft, step_draft
 from sco_sim.model.geometry import acceptance_margin, accepts_points
 from sco_sim.model.organisation import SCOModel
 from sco_sim.model.rules import RULES, threshold_value, voting_weights
-from sco_sim.scenario import load_scenario, parse_scenario
 
 UNIT_1D = np.array([[0.0, 1.0]])
 UNIT_2D = np.array([[0.0, 1.0], [0.0, 1.0]])

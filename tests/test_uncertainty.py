@@ -10,10 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sco_sim.cli import main
-from sco_sim.scenario import load_scenario
-from sco_sim.uncertain import Input
-from sco_sim.uncertainty import (
+from sco_sim.analysis.uncertainty import (
     analyse,
     load_configuration,
     make_design,
@@ -21,6 +18,9 @@ from sco_sim.uncertainty import (
     prim_box,
     propagate,
 )
+from sco_sim.cli import main
+from sco_sim.inputs.scenario import load_scenario
+from sco_sim.inputs.uncertain import Input
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "scenarios").glob("sco_*.toml"))

@@ -1,6 +1,6 @@
 """Pattern-oriented validation: run the model, check the verdicts documented in docs/VALIDATION.md.
 
-The facts, their figures and their verdicts come from ``sco_sim.validation``. These tests run the
+The facts, their figures and their verdicts come from ``sco_sim.case.validation``. These tests run the
 bundled scenarios with the vectorised engine (a few hundred replications, a fixed seed that differs
 from the documentation's) and assert that every fact reported as reproduced holds, with its
 intervals, and that every fact reported as missed (partly or not reproduced) is still missed. If the
@@ -17,10 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sco_sim.config import build_config
-from sco_sim.engine import RunResults
-from sco_sim.scenario import load_scenario
-from sco_sim.validation import (
+from sco_sim.case.validation import (
     FACTS,
     NOT_REPRODUCED,
     PARTLY,
@@ -34,6 +31,9 @@ from sco_sim.validation import (
     run_validation,
     validation_table,
 )
+from sco_sim.engine import RunResults
+from sco_sim.inputs.config import build_config
+from sco_sim.inputs.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "VALIDATION.md"

@@ -1,6 +1,6 @@
 """Validation that can fail: each fact's basis, and the predictions the record contradicts.
 
-The criteria are the ones written in ``sco_sim.validation`` before the runs (PREDICTIVE_LEVEL, the
+The criteria are the ones written in ``sco_sim.case.validation`` before the runs (PREDICTIVE_LEVEL, the
 90 % predictive range); these tests fix which verdicts docs/VALIDATION.md reports and check them on
 a seed that is not the documentation's. A prediction on the boundary (P1) is held to a band, not
 to a verdict that one stream could flip.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sco_sim.validation import (
+from sco_sim.case.validation import (
     BASES,
     BUILT_IN,
     CONTRADICTED,
@@ -35,7 +35,7 @@ DOC = ROOT / "docs" / "VALIDATION.md"
 REPLICATIONS = 400
 SEED = 777  # not the documentation's seed
 
-BASIS = {  # the classification docs/VALIDATION.md gives, with its reason in sco_sim.validation
+BASIS = {  # the classification docs/VALIDATION.md gives, with its reason in sco_sim.case.validation
     "F1": PARTLY_CIRCULAR,
     "F2": PARTLY_CIRCULAR,
     "F3": BUILT_IN,

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sco_sim.config import build_config
-from sco_sim.scenario import load_scenario, parse_scenario
-from sco_sim.winset import exact_share_1d, wilson_interval, winset_share
+from sco_sim.analysis.winset import exact_share_1d, wilson_interval, winset_share
+from sco_sim.inputs.config import build_config
+from sco_sim.inputs.scenario import load_scenario, parse_scenario
 
 
 def config_for(ideals, q, *, salience=None, tolerance=None, capability=None, rule=None,

@@ -4,13 +4,13 @@
 samplers, scenario discovery (PRIM) and optimisers. :func:`scenario_model` wraps one scenario file:
 
 * its **uncertainties** and **levers** are dotted parameter paths, the same as ``sco-sim sweep
-  --set`` (:mod:`sco_sim.parameters`): ``{"members.*.tolerance": (0.0, 0.1)}`` gives a real range,
+  --set`` (:mod:`sco_sim.inputs.parameters`): ``{"members.*.tolerance": (0.0, 0.1)}`` gives a real range,
   an int field (``negotiation.max_rounds``) an integer range, a list of values a categorical
   parameter (``{"rule.type": ["unanimity", "majority"]}``);
-* its **outcomes** are the run metrics of :func:`sco_sim.summary.per_run` (deadlock rate,
+* its **outcomes** are the run metrics of :func:`sco_sim.analysis.summary.per_run` (deadlock rate,
   throughput, ...), each the mean over ``replications`` replications, as ``ScalarOutcome`` s.
 
->>> from sco_sim.ema import scenario_model  # doctest: +SKIP
+>>> from sco_sim.analysis.ema import scenario_model  # doctest: +SKIP
 >>> from ema_workbench import SequentialEvaluator
 >>> model = scenario_model("scenarios/sco_2017_3plus5.toml",
 ...                        uncertainties={"members.*.tolerance": (0.0, 0.1),
@@ -50,10 +50,10 @@ from ema_workbench import (
     ScalarOutcome,
 )
 
-from . import parameters
-from .config import build_config
-from .engine import simulate
-from .scenario import load_raw, parse_scenario
+from ..engine import simulate
+from ..inputs import parameters
+from ..inputs.config import build_config
+from ..inputs.scenario import load_raw, parse_scenario
 from .summary import per_run
 from .vocabulary import RUN_RATES
 
@@ -152,8 +152,8 @@ def scenario_model(
     ``uncertainties`` and ``levers`` map dotted parameter paths to ``(low, high)`` (a real or
     integer range, by the field's type) or to a list of values (categorical). Every range end and
     category is checked against the scenario's schema here, so a bad value is an
-    :class:`~sco_sim.errors.InputError` before any experiment runs. ``metrics`` are columns of
-    :func:`sco_sim.summary.per_run`; each outcome is its mean over the replications. ``name``
+    :class:`~sco_sim.inputs.errors.InputError` before any experiment runs. ``metrics`` are columns of
+    :func:`sco_sim.analysis.summary.per_run`; each outcome is its mean over the replications. ``name``
     (letters and digits, EMA's rule) defaults to the file name without its other characters.
     """
     path = Path(scenario)

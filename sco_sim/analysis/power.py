@@ -44,7 +44,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .model.rules import RULES, SHARE_EPS, resolve, voting_weights
+from ..model.rules import RULES, SHARE_EPS, resolve, voting_weights
 
 ENUMERATION_LIMIT = 20  # members: 2**20 profiles, well under a second
 MAX_MEMBERS = 40  # members: meet in the middle lists 2 x 2**20 half-profiles

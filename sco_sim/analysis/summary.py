@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .engine import RunResults
-from .engine.results import PERIOD_TOTALS, RUN_TOTALS, periods_of
+from ..engine import RunResults
+from ..engine.results import PERIOD_TOTALS, RUN_TOTALS, periods_of
 from .intervals import mean_ci, paired_ci
 from .vocabulary import PERIOD_RATES, RUN_RATES
 

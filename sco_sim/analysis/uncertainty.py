@@ -1,13 +1,13 @@
 """Propagating declared input uncertainty through the model: ``sco-sim uncertainty``.
 
-The declared inputs of every configuration (:mod:`sco_sim.uncertain`) are sampled in ONE unit
+The declared inputs of every configuration (:mod:`sco_sim.inputs.uncertain`) are sampled in ONE unit
 cube whose columns are parameter paths (the union over the configurations). Every configuration
 reads the same column for the same path, so a founder's drawn position is the same in 2+4 and in
 3+5 (**common input draws**); a path a configuration does not declare is not applied there.
 Every draw of every configuration runs on the same random streams (**common random numbers**),
 so the paired difference of a draw is the effect of membership, not of noise or of the inputs.
 
-For every metric of :data:`sco_sim.vocabulary.RUN_RATES` and every configuration after the first,
+For every metric of :data:`sco_sim.analysis.vocabulary.RUN_RATES` and every configuration after the first,
 the paired difference ``d = metric(config) - metric(first)`` (a mean over the replications of a
 draw) is summarised as
 
@@ -25,7 +25,7 @@ draw) is summarised as
 * ``flip``: scenario discovery (PRIM, EMA Workbench): the region of the inputs where a conclusion
   (by default: "the difference keeps its sign and at least half its nominal size") fails.
 
-Model logic only: no files, no plotting (see :mod:`sco_sim.uncertainty_plots` and the CLI).
+Model logic only: no files, no plotting (see :mod:`sco_sim.viz.uncertainty_plots` and the CLI).
 """
 
 from __future__ import annotations
@@ -41,13 +41,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from .config import Config, build_config
-from .engine import RunResults
-from .errors import InputError, Problem
-from .parameters import apply, coerce
-from .scenario import load_raw, load_scenario, parse_scenario
+from ..engine import RunResults
+from ..inputs.config import Config, build_config
+from ..inputs.errors import InputError, Problem
+from ..inputs.parameters import apply, coerce
+from ..inputs.scenario import load_raw, load_scenario, parse_scenario
+from ..inputs.uncertain import Input, declarations
 from .summary import mean_ci, per_run
-from .uncertain import Input, declarations
 from .vocabulary import RUN_RATES
 
 DESIGNS = ("sobol", "lhs")
@@ -55,13 +55,13 @@ DESIGNS = ("sobol", "lhs")
 
 def run_model(config: Config, replications: int, seed: int, items: bool = False) -> RunResults:
     """Run replications ``0 .. R-1`` of ``config``: the one place this module and calibration run the model."""
-    from . import simulate
+    from .. import simulate
 
     return simulate(config, replications, seed, items=items)
 
 
 def run_metrics(config: Config, replications: int, seed: int) -> pd.DataFrame:
-    """Per-replication run-level metrics (:func:`sco_sim.summary.per_run`) of ``config``."""
+    """Per-replication run-level metrics (:func:`sco_sim.analysis.summary.per_run`) of ``config``."""
     return per_run(run_model(config, replications, seed))[list(RUN_RATES)]
 
 

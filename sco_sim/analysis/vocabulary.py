@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .engine.results import RUN_TOTALS
+from ..engine.results import RUN_TOTALS
 
 
 @dataclass(frozen=True)

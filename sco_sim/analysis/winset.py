@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import Config
+from ..inputs.config import Config
+from ..model.drafting import passing_segments_1d
+from ..model.geometry import accepts_points, intervals_1d
+from ..model.rules import resolve, voting_weights
 from .intervals import wilson_interval
-from .model.drafting import passing_segments_1d
-from .model.geometry import accepts_points, intervals_1d
-from .model.rules import resolve, voting_weights
 
 CHUNK = 50_000
 

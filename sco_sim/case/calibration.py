@@ -40,9 +40,9 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .engine import RunResults
-from .errors import InputError, Problem
-from .uncertainty import Configuration, run_model
+from ..analysis.uncertainty import Configuration, run_model
+from ..engine import RunResults
+from ..inputs.errors import InputError, Problem
 
 #: meetings (1-based, inclusive) of the fit and test periods: 2001-2017 and 2018-2025
 FIT = (1, 17)
@@ -84,7 +84,7 @@ class Record:
 
 
 def record_from_tables(summits: pd.DataFrame, blockages: pd.DataFrame) -> Record:
-    """Build the targets from the record's summit and blockage tables (:mod:`sco_sim.record`)."""
+    """Build the targets from the record's summit and blockage tables (:mod:`sco_sim.case.record`)."""
     docs = {int(m): float(d) if pd.notna(d) else math.nan for m, d in zip(summits["meeting"], summits["documents"])}
     hos = blockages[(blockages["body"] == "heads_of_state") & (blockages["kind"] == "subset_text")
                     & blockages["meeting"].notna()]
@@ -98,11 +98,11 @@ def record_from_tables(summits: pd.DataFrame, blockages: pd.DataFrame) -> Record
 
 
 def load_record() -> Record:
-    """The bundled SCO record (sco_sim.record); an input error if this build does not have it."""
+    """The bundled SCO record (sco_sim.case.record); an input error if this build does not have it."""
     try:
         from . import record
     except ImportError:
-        raise InputError([Problem("record", "sco_sim.record", "the SCO record data set is not part of this "
+        raise InputError([Problem("record", "sco_sim.case.record", "the SCO record data set is not part of this "
                                   "build; calibration needs it")]) from None
     return record_from_tables(record.summits(), record.blockages())
 
@@ -324,7 +324,7 @@ def predictive_differences(configurations: list[Configuration], draws: pd.DataFr
     Each configuration takes the draw's values where it declares the path (common input draws)
     and every draw runs on the same streams in every configuration (common random numbers).
     """
-    from .uncertainty import run_metrics
+    from ..analysis.uncertainty import run_metrics
 
     diffs: dict[str, list[float]] = {c.name: [] for c in configurations[1:]}
     for _, row in draws.iterrows():

@@ -1,6 +1,6 @@
 """The SCO's record as data: its summits, blockages and accessions, 2001-2025.
 
-The tables live in ``sco_sim/data/record/`` (shipped in the wheel; columns and counting
+The tables live in ``sco_sim/case/data/`` (shipped in the wheel; columns and counting
 conventions in that folder's README.md and in docs/DATA.md). Every loader validates what it reads
 (columns, types, a source for every row and every cited value) and returns typed pandas frames:
 dates as ``datetime64``, counts as nullable ``Int64``, flags as nullable ``boolean``, member lists
@@ -70,7 +70,7 @@ class RecordError(ValueError):
 
 def _read(name: str) -> pd.DataFrame:
     """The raw table as strings, empty cells as ''."""
-    text = resources.files("sco_sim").joinpath("data", "record", name).read_text(encoding="utf-8")
+    text = resources.files("sco_sim.case").joinpath("data", name).read_text(encoding="utf-8")
     return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
 
 

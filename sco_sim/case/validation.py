@@ -27,10 +27,10 @@ difference between two rates, of the per-replication paired differences (common 
 Each fact also says how far it can test the model (``basis``): *independent* (no input was coded
 from it), *partly circular* (some inputs were coded from the same events) or *built in* (the coding
 or the rule guarantees it). :data:`PREDICTIONS` are the model's own predictions that the record
-(:mod:`sco_sim.record`) can contradict, each scored by one criterion fixed before the runs
+(:mod:`sco_sim.case.record`) can contradict, each scored by one criterion fixed before the runs
 (:data:`PREDICTIVE_LEVEL`): the model's predictive probability of what the record shows.
 
-Run ``python -m sco_sim.validation --replications 2000 --seed 20010615`` for the tables in
+Run ``python -m sco_sim.case.validation --replications 2000 --seed 20010615`` for the tables in
 ``docs/VALIDATION.md``.
 """
 
@@ -47,11 +47,11 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .config import Config, build_config
-from .engine import RunResults, simulate
-from .intervals import mean_ci, paired_ci, ratio_ci
-from .scenario import load_scenario
-from .summary import per_run, periods
+from ..analysis.intervals import mean_ci, paired_ci, ratio_ci
+from ..analysis.summary import per_run, periods
+from ..engine import RunResults, simulate
+from ..inputs.config import Config, build_config
+from ..inputs.scenario import load_scenario
 
 REPRODUCED = "reproduced"
 PARTLY = "partly"
@@ -73,7 +73,7 @@ PREDICTIVE_LEVEL = 0.05  # fixed before the runs: the record is contradicted if 
 DEFAULT_REPLICATIONS = 2000
 DEFAULT_SEED = 20010615  # the founding summit, 15 June 2001
 
-SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 SCENARIOS = {
     "2+4": "sco_2001_2plus4.toml",
     "3+5": "sco_2017_3plus5.toml",
@@ -1291,7 +1291,7 @@ PREDICTIONS: tuple[Fact, ...] = (
         "P1",
         "The model predicts Pakistan withholding consent on a large share of counter-terrorism "
         "items; the record shows no blockage and no text without Pakistan.",
-        "sco_sim.record.blockages() (2017-2025); docs/DATA.md section 5",
+        "sco_sim.case.record.blockages() (2017-2025); docs/DATA.md section 5",
         ("history", "3+5"),
         _p1,
         basis=INDEPENDENT,
@@ -1304,7 +1304,7 @@ PREDICTIONS: tuple[Fact, ...] = (
         "P2",
         "The model predicts India withholding consent on a large share of all items; the record "
         "shows it outside about one text a summit.",
-        "sco_sim.record.summits() and blockages() (2018-2025)",
+        "sco_sim.case.record.summits() and blockages() (2018-2025)",
         ("history", "3+5"),
         _p2,
         basis=PARTLY_CIRCULAR,
@@ -1316,7 +1316,7 @@ PREDICTIONS: tuple[Fact, ...] = (
         "P3",
         "The model predicts China the founders' lone blocker; the record shows China never "
         "blocking among the founders (the stalled development bank was Russia's reluctance).",
-        "sco_sim.record.blockages() (2001-2016)",
+        "sco_sim.case.record.blockages() (2001-2016)",
         ("history", "2+4"),
         _p3,
         basis=INDEPENDENT,
@@ -1428,9 +1428,9 @@ def markdown(results: list[FactResult]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m sco_sim.validation``: print the validation in Markdown."""
+    """``python -m sco_sim.case.validation``: print the validation in Markdown."""
     p = argparse.ArgumentParser(
-        prog="python -m sco_sim.validation", description=__doc__.split("\n")[0]
+        prog="python -m sco_sim.case.validation", description=__doc__.split("\n")[0]
     )
     p.add_argument("--replications", type=int, default=DEFAULT_REPLICATIONS)
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)

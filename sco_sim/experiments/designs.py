@@ -6,7 +6,7 @@ order (and, for the sampling designs, the same points for the same seed).
 * :func:`factorial`: every combination of the listed values, the first parameter varying slowest.
 * :func:`latin_hypercube`, :func:`random_sample`: ``n`` points in the box of ``ranges``.
 * :func:`sobol`, :func:`morris`: SALib's samples for the matching sensitivity analysis
-  (:mod:`sco_sim.sensitivity`); they also return SALib's ``problem`` dictionary.
+  (:mod:`sco_sim.experiments.sensitivity`); they also return SALib's ``problem`` dictionary.
 
 Ranges are ``{path: (low, high)}``. A range whose two ends are both Python ints (not bools) is an
 *integer* parameter (e.g. ``negotiation.max_rounds``): its unit-interval sample ``u`` becomes

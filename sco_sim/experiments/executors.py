@@ -26,7 +26,7 @@ import threading
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator, Protocol, runtime_checkable
 
-from .errors import InputError, Problem
+from ..inputs.errors import InputError, Problem
 
 #: default tasks a pool worker runs before it is replaced by a fresh process
 MAX_TASKS_PER_CHILD = 50
@@ -104,7 +104,7 @@ def _mp_context(method: str | None = None):
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
         # Workers fork from a server that has already imported the simulation: cheap recycling.
-        ctx.set_forkserver_preload(["sco_sim.sweep"])
+        ctx.set_forkserver_preload(["sco_sim.experiments.sweep"])
     return ctx
 
 

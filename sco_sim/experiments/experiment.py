@@ -1,7 +1,7 @@
 """Experiments: scenarios, a parameter space, a design and replications, in one validated file.
 
 An experiment file (``experiments/*.toml``) is checked like a scenario file: pydantic with
-``extra="forbid"``, every problem an :class:`~sco_sim.errors.InputError` naming the file and the
+``extra="forbid"``, every problem an :class:`~sco_sim.inputs.errors.InputError` naming the file and the
 field. Its format::
 
     [experiment]
@@ -28,7 +28,7 @@ field. Its format::
     levels = 4                          # morris only: grid levels (default 4)
     second_order = true                 # sobol only: also second-order indices (default true)
 
-    [parameters]                        # dotted paths, see sco_sim.parameters
+    [parameters]                        # dotted paths, see sco_sim.inputs.parameters
     "negotiation.max_rounds" = [0, 1, 2, 4]                         # factorial: a list ...
     "members.India.tolerance" = { low = 0.0, high = 0.3, steps = 7 } # ... or an inclusive grid
     # sampling designs take ranges:  "members.*.tolerance" = { low = 0.0, high = 0.1 }
@@ -58,12 +58,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from . import designs, parameters
-from .config import Config, build_config
-from .errors import InputError, Problem
-from .intervals import paired_ci
-from .parameters import Range
-from .scenario import (
+from ..analysis.intervals import paired_ci
+from ..inputs import parameters
+from ..inputs.config import Config, build_config
+from ..inputs.errors import InputError, Problem
+from ..inputs.parameters import Range
+from ..inputs.scenario import (
     MAX_DESCRIPTION,
     MAX_MEETINGS,
     MAX_NAME,
@@ -73,6 +73,7 @@ from .scenario import (
     read_toml,
     scenario_hash,
 )
+from . import designs
 
 DESIGNS = ("factorial", "lhs", "random", "sobol", "morris")
 SAMPLING = ("lhs", "random", "sobol", "morris")
@@ -84,7 +85,7 @@ MAX_CHUNK = 100_000
 MAX_POINTS = 100_000
 MAX_TASKS = 1_000_000
 MAX_SEED = 2**63 - 1
-#: run-level metrics an [attribution] may name (columns of sco_sim.summary.run_table), besides
+#: run-level metrics an [attribution] may name (columns of sco_sim.analysis.summary.run_table), besides
 #: ``objections.<member>`` and ``sole_vetoes.<member>``
 ATTRIBUTION_METRICS = (
     "items", "adopted", "consensus", "subset_texts", "deadlocked", "null_drafts", "rounds",

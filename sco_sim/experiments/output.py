@@ -24,7 +24,7 @@ from typing import Callable
 
 import pandas as pd
 
-from .errors import InputError, Problem
+from ..inputs.errors import InputError, Problem
 
 
 def check_out_dir(out: Path) -> None:

@@ -3,7 +3,7 @@
 :func:`load_results` checks the folder and returns a :class:`Results` whose tables are read on
 first use. Anything that is not a complete results folder (no such folder, no or unreadable
 ``manifest.json``, a manifest of another program, tables missing, a sweep with no finished runs)
-raises :class:`~sco_sim.errors.InputError` with one problem naming the folder and ``RESULTS``.
+raises :class:`~sco_sim.inputs.errors.InputError` with one problem naming the folder and ``RESULTS``.
 
 Two layouts are recognised:
 
@@ -12,7 +12,7 @@ Two layouts are recognised:
   "differences": [...]}``), ``meetings.parquet``, ``members.parquet``, ``items.parquet`` (each
   with a leading ``scenario`` column).
 * ``sweep``: ``manifest.json`` with ``"format": "sco-sim sweep v1"`` and ``runs/*.parquet`` (one
-  row per design point and replication), read through :class:`sco_sim.store.ResultStore`.
+  row per design point and replication), read through :class:`sco_sim.experiments.store.ResultStore`.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from typing import Any
 
 import pandas as pd
 
-from .config import Config, build_config
-from .errors import InputError, Problem
+from ..inputs.config import Config, build_config
+from ..inputs.errors import InputError, Problem
 
 RUN_FILES = ("meetings.parquet", "members.parquet", "items.parquet", "summary.json")
 SWEEP_FORMAT = "sco-sim sweep v1"
@@ -191,7 +191,7 @@ class Results:
         """
         if self._configs is not None:
             return self._configs
-        from .scenario import load_scenario, scenario_hash
+        from ..inputs.scenario import load_scenario, scenario_hash
 
         meetings = self.manifest.get("meetings")
         if self.is_sweep:

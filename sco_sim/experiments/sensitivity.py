@@ -23,8 +23,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..inputs.errors import InputError, Problem
 from . import designs
-from .errors import InputError, Problem
 from .experiment import Experiment, design_points, design_problem
 
 

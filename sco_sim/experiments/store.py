@@ -2,7 +2,7 @@
 
 Layout of a results folder::
 
-    manifest.json                 what produced the folder (see sco_sim.sweep.run_sweep)
+    manifest.json                 what produced the folder (see sco_sim.experiments.sweep.run_sweep)
     runs/<task_id>.parquet        run-level rows: one per (design point, replication)
     meetings/<task_id>.parquet    per-meeting rows (only when asked for)
     errors/<task_id>.txt          marker of a task whose runs are ``status = "error"`` rows
@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import InputError, Problem
+from ..inputs.errors import InputError, Problem
 from .output import TEMP, atomic_write, host_tag, pid_alive, write_parquet
 
 try:  # advisory locks (POSIX); without them two sweeps into one folder are not prevented
@@ -50,6 +50,7 @@ TABLES = ("runs", "meetings")
 TASK_ID = re.compile(r"^p(?P<point>\d+)-r(?P<first>\d+)$")
 _TEMP = TEMP
 #: keys of a chunk's Parquet metadata: the task it holds and the experiment it belongs to
+#: (stored strings, not module names: results folders written before a move still read back)
 TASK_KEY = b"sco_sim.task"
 EXPERIMENT_KEY = b"sco_sim.experiment"
 #: temporary files of another machine (shared file systems) are removed only when this old

@@ -3,7 +3,7 @@
 A sweep is cut into *tasks*: one design point and a block of ``chunk`` consecutive replications
 (:func:`plan`). Each task builds its point's configuration from the experiment, runs its
 replications and returns tidy rows (:func:`run_task`); the parent process writes every finished
-task to its own Parquet file (:class:`~sco_sim.store.ResultStore`) as soon as it arrives.
+task to its own Parquet file (:class:`~sco_sim.experiments.store.ResultStore`) as soon as it arrives.
 
 * **Same seed, same bytes.** Replication ``k`` of every point always uses random stream ``k`` of
   the experiment's seed, whichever task, process, machine or shard runs it, and a task's file
@@ -33,15 +33,15 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from ..analysis.intervals import mean_ci
+from ..analysis.summary import run_table
+from ..analysis.vocabulary import RUN_COUNTS, RUN_RATES, SWEEP_SUMMARY
+from ..engine import simulate
+from ..inputs.errors import InputError, Problem
 from . import experiment as _experiment
-from .engine import simulate
-from .errors import InputError, Problem
 from .executors import Executor, InProcessExecutor
-from .intervals import mean_ci
 from .output import versions
 from .store import ResultStore, task_id, task_key
-from .summary import run_table
-from .vocabulary import RUN_COUNTS, RUN_RATES, SWEEP_SUMMARY
 
 #: run-level metrics every runs chunk has (error rows carry them as missing values)
 RUN_METRICS = (*RUN_COUNTS, "meetings", *RUN_RATES)
@@ -208,7 +208,7 @@ def run_task(spec: SweepSpec, task: Task,
     """Run one task and return its tables.
 
     ``runs``: one row per replication: point, scenario, parameter columns, replication, the
-    metrics of :func:`sco_sim.summary.run_table`, ``status`` ("ok") and ``error`` (""). With
+    metrics of :func:`sco_sim.analysis.summary.run_table`, ``status`` ("ok") and ``error`` (""). With
     ``spec.meetings_table`` also ``meetings``: one row per (replication, meeting) with ``point``.
     A task that raises gives one row per replication with ``status = "error"``, the message in
     ``error`` and missing metrics, never another run's numbers.

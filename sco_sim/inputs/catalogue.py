@@ -19,10 +19,10 @@ def folder(kind: str) -> Path | None:
     """Where the bundled files of ``kind`` are, or None if this install has none.
 
     The source tree's top-level folder first (a checkout or an editable install), then the
-    wheel's ``sco_sim/bundled/<kind>`` (package data beside this module).
+    wheel's ``sco_sim/bundled/<kind>`` (package data of ``sco_sim``).
     """
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / kind, here / "bundled" / kind):
+    package = Path(__file__).resolve().parents[1]  # sco_sim/ (this module is sco_sim/inputs/catalogue.py)
+    for candidate in (package.parent / kind, package / "bundled" / kind):
         if (candidate / _MARKER[kind]).is_file():
             return candidate
     return None

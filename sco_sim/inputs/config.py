@@ -83,7 +83,7 @@ class Config:
     @property
     def rule_code(self) -> int:
         """The decision rule's code in :mod:`sco_sim.model.rules`."""
-        from .model.rules import resolve
+        from ..model.rules import resolve
 
         return resolve(self.rule).code
 
@@ -95,14 +95,14 @@ class Config:
     @property
     def drafting_code(self) -> int:
         """The drafting method's code in :mod:`sco_sim.model.drafting`."""
-        from .model.drafting import DRAFTING_METHODS
+        from ..model.drafting import DRAFTING_METHODS
 
         return DRAFTING_METHODS[self.drafting]
 
     @property
     def proposer_code(self) -> int:
         """The proposer rule's code in :mod:`sco_sim.model.agenda`."""
-        from .model.agenda import PROPOSER_METHODS
+        from ..model.agenda import PROPOSER_METHODS
 
         return PROPOSER_METHODS[self.proposer]
 

@@ -14,7 +14,7 @@ A *parameter* names one field of a scenario file (after ``extends`` has been mer
 =====================================  ===========================================================
 
 :func:`apply` sets a path in a deep copy of the raw scenario dictionary; the values themselves are
-checked afterwards by :func:`sco_sim.scenario.parse_scenario`, so a wrong type or an out-of-range
+checked afterwards by :func:`sco_sim.inputs.scenario.parse_scenario`, so a wrong type or an out-of-range
 number is a one-line error like any other bad scenario field.
 
 :func:`parse_set` reads the command line's ``--set path=values`` expressions:

@@ -58,7 +58,7 @@ MAX_EXTENDS = 16
 MAX_NESTING = 32
 MAX_DOTS_PER_LINE = 1_000
 #: the bundled scenarios folder (an ``extends`` may always point into it)
-BUNDLED_SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+BUNDLED_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def _number_only(value: Any) -> Any:
@@ -160,7 +160,7 @@ class Agenda(_Strict):
     deadlocked: Literal["drop", "carry_over"] = "drop"
     first_chair: str | None = None
     # The chair of each meeting in order (member names), e.g. taken from the SCO's record
-    # (sco_sim/data/record/summits.csv); one per meeting. Overrides the rotation from first_chair.
+    # (sco_sim/case/data/summits.csv); one per meeting. Overrides the rotation from first_chair.
     chairs: list[Annotated[str, Field(min_length=1)]] | None = None
     # "Major powers lead" (the 2+4 pattern): the share of items tabled by a major power (drawn
     # by capability among the majors present) instead of by the proposer rule above.
@@ -274,7 +274,7 @@ class Uncertain(_Strict):
     ``path`` is a ``--set`` parameter path. Continuous inputs give ``low`` and ``high`` (and, for
     "triangular", an optional ``mode``; for "normal", ``sd``, truncated to the bounds); categorical
     ones give ``values``. Inputs sharing a ``group`` form one factor of the sensitivity analysis.
-    Checked against the file by :mod:`sco_sim.uncertain` (path resolves, range holds the value).
+    Checked against the file by :mod:`sco_sim.inputs.uncertain` (path resolves, range holds the value).
     """
 
     path: str = Field(min_length=1)

@@ -3,7 +3,7 @@
 Every coded assumption of a scenario file can say how wrong it could plausibly be::
 
     [[uncertain]]
-    path = "members.India.ideal.connectivity"   # a --set path (sco_sim.parameters)
+    path = "members.India.ideal.connectivity"   # a --set path (sco_sim.inputs.parameters)
     low = 0.0
     high = 0.3
     distribution = "uniform"                     # or "triangular" (mode), "normal" (sd), "categorical"
@@ -226,7 +226,7 @@ def declaration_problems(raw: dict, scn: Scenario, src: str) -> list[Problem]:
 
 
 def declarations(raw: dict, scn: Scenario) -> list[Input]:
-    """The scenario's declared inputs (already checked by :func:`sco_sim.scenario.load_scenario`)."""
+    """The scenario's declared inputs (already checked by :func:`sco_sim.inputs.scenario.load_scenario`)."""
     return [_to_input(u, value_at(raw, u.path)) for u in scn.uncertain]
 
 
@@ -238,7 +238,7 @@ def draw_values(inputs: list[Input], unit: np.ndarray, columns: dict[str, int]) 
 def markdown_table(files: list[str]) -> str:
     """The declared inputs of scenario files as Markdown tables (one per file, its own entries only).
 
-    ``python -c "from sco_sim.uncertain import markdown_table; print(markdown_table([...]))"``
+    ``python -c "from sco_sim.inputs.uncertain import markdown_table; print(markdown_table([...]))"``
     writes the table of docs/DATA.md; a test checks that DATA.md lists every declared path.
     """
     from pathlib import Path

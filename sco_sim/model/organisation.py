@@ -25,14 +25,14 @@ from .rules import passes
 from .schedule import Schedule
 
 if TYPE_CHECKING:  # the numeric scenario; the model reads its fields and never builds one
-    from ..config import Config
+    from ..inputs.config import Config
 
 
 class SCOModel(mesa.Model):
     """The SCO deciding under its rule: agenda, drafting, consultation, vote, new status quo.
 
     Args:
-        config: the numeric scenario (:class:`sco_sim.config.Config`).
+        config: the numeric scenario (:class:`sco_sim.inputs.config.Config`).
         schedule: what each meeting brings, if already computed (shared by many replications).
         seed: the run's master seed.
         replication: which replication this is; with the seed it addresses every random number.

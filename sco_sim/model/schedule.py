@@ -1,7 +1,7 @@
 """What each meeting brings regardless of what happens in it: who is present, who chairs, the
 voting weights, the proposer lotteries, the side-payment budgets, the great-power pull on ideal
 points and whether subset texts are allowed. Computed once from the configuration's own rules
-(:class:`~sco_sim.config.Config`) and read by both engines.
+(:class:`~sco_sim.inputs.config.Config`) and read by both engines.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The interactive dashboard: a Mesa SolaraViz page over :class:`sco_sim.model.SCOModel`.
 
-Run it with ``sco-sim dashboard [SCENARIO]`` (see :mod:`sco_sim.dashboard`) or directly with
-``solara run sco_sim.app:page``. The scenario shown first is taken from the environment variable
+Run it with ``sco-sim dashboard [SCENARIO]`` (see :mod:`sco_sim.viz.dashboard`) or directly with
+``solara run sco_sim.viz.app:page``. The scenario shown first is taken from the environment variable
 ``SCO_SIM_DASHBOARD_SCENARIO`` (a path), else a bundled default.
 
 The page has
@@ -40,14 +40,14 @@ import solara
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .config import Config, build_config
-from .errors import InputError, Problem
-from .model.organisation import SCOModel
-from .model.outputs import OUTCOME_NAMES
-from .scenario import Scenario, load_scenario, load_scenario_text
+from ..inputs.config import Config, build_config
+from ..inputs.errors import InputError, Problem
+from ..inputs.scenario import Scenario, load_scenario, load_scenario_text
+from ..model.organisation import SCOModel
+from ..model.outputs import OUTCOME_NAMES
 
 ENV_SCENARIO = "SCO_SIM_DASHBOARD_SCENARIO"
-SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 DEFAULT_SCENARIO = "sco_2017_3plus5.toml"
 RULES = ("unanimity", "consensus_minus_one", "majority")
 MAX_UPLOAD_BYTES = 1_000_000
@@ -358,7 +358,7 @@ def Readouts(model: DashboardModel):
             _testid("run-complete", "Run complete: press Reset to run it again.")
 
 
-# Okabe & Ito (2008): the palette of every figure of the project (sco_sim.plots)
+# Okabe & Ito (2008): the palette of every figure of the project (sco_sim.viz.plots)
 OI = {"blue": "#0072B2", "vermillion": "#D55E00", "green": "#009E73", "orange": "#E69F00",
       "purple": "#CC79A7", "sky": "#56B4E9", "yellow": "#F0E442", "black": "#000000"}
 
@@ -487,7 +487,7 @@ def PolicySpace(model: DashboardModel):
 
 
 def _detailed_policy_figure(model: DashboardModel, x: int, y: int) -> tuple[Figure | None, str]:
-    """Draw the report's veto-player figure (:func:`sco_sim.plots.plot_policy_space`).
+    """Draw the report's veto-player figure (:func:`sco_sim.viz.plots.plot_policy_space`).
 
     It replays the meetings held so far with the same configuration and seed, so its status-quo
     path is the live model's. Any failure gives ``(None, one line)`` and the simple picture.
@@ -679,8 +679,8 @@ def CurrentItem(model: DashboardModel):
 
 def run_block(config: Config, replications: int, seed: int, first: int) -> pd.DataFrame:
     """Per-replication metrics of replications ``first ..``: the one call that runs the engine."""
-    from .engine import simulate
-    from .summary import per_run
+    from ..analysis.summary import per_run
+    from ..engine import simulate
 
     return per_run(simulate(config, replications, seed, first=first, tables=False))
 
@@ -711,7 +711,7 @@ class Headline:
 
     def numbers(self, metric: str) -> dict[str, tuple[float, float, float]]:
         """Each configuration's mean and 95% CI, and the paired difference b - a."""
-        from .intervals import mean_ci, paired_ci
+        from ..analysis.intervals import mean_ci, paired_ci
 
         a, b = (r[metric].to_numpy(float) for r in self.runs)
         return {"a": mean_ci(a), "b": mean_ci(b), "diff": paired_ci(b, a)}
@@ -843,7 +843,7 @@ def _upload_text(name: str, data: bytes) -> str:
 
 @solara.component
 def Page():
-    """The dashboard page (``solara run sco_sim.app:page``)."""
+    """The dashboard page (``solara run sco_sim.viz.app:page``)."""
     from mesa.visualization import SolaraViz
 
     bundled = solara.use_memo(bundled_scenarios, [])

@@ -1,4 +1,4 @@
-"""Start the interactive dashboard (:mod:`sco_sim.app`) on a local web server.
+"""Start the interactive dashboard (:mod:`sco_sim.viz.app`) on a local web server.
 
 ``sco-sim dashboard [SCENARIO]`` calls :func:`launch`. The dashboard needs the optional
 ``dashboard`` extra (Solara, through ``mesa[viz]``); the scenario is validated before the server
@@ -14,11 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .errors import InputError, Problem
-from .scenario import load_scenario
+from ..inputs.errors import InputError, Problem
+from ..inputs.scenario import load_scenario
 
-APP = "sco_sim.app:page"
-ENV_SCENARIO = "SCO_SIM_DASHBOARD_SCENARIO"  # same name as sco_sim.app.ENV_SCENARIO
+APP = "sco_sim.viz.app:page"
+ENV_SCENARIO = "SCO_SIM_DASHBOARD_SCENARIO"  # same name as sco_sim.viz.app.ENV_SCENARIO
 
 # No outbound connections from the server: no usage telemetry, no icon font from a CDN.
 QUIET_ENV = {

@@ -20,7 +20,7 @@ attribution    each step of an attribution chain: paired difference, 95% CI swee
 ============== ============================================================ =====================
 
 The functions behind the kinds take plain inputs (summaries, DataFrames of tidy rows, a
-:class:`~sco_sim.config.Config`), so they work on tables from anywhere: e.g.
+:class:`~sco_sim.inputs.config.Config`), so they work on tables from anywhere: e.g.
 :func:`plot_sweep_line` takes any DataFrame of run rows with ``scenario``, the parameter column and
 the metric. Every figure has a title, labelled axes with units, the Okabe–Ito colour-blind-safe
 palette, and a caption line (gid ``"caption"``) with the scenario name(s) and the seed.
@@ -47,11 +47,11 @@ from matplotlib.patches import Ellipse, Patch
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
-from . import vocabulary as vocab
-from .config import Config
-from .errors import InputError, Problem
-from .intervals import crosses_zero, grouped_mean_ci
-from .output import atomic_write
+from ..analysis import vocabulary as vocab
+from ..analysis.intervals import crosses_zero, grouped_mean_ci
+from ..experiments.output import atomic_write
+from ..inputs.config import Config
+from ..inputs.errors import InputError, Problem
 
 # ----------------------------------------------------------------------------- style
 
@@ -282,7 +282,7 @@ def plot_comparison(summaries: Sequence[Mapping[str, Any]], seed: int | None = N
                     metrics: Sequence[str] = ("throughput", "deadlock_rate")) -> Figure:
     """Throughput and deadlock rate per scenario, horizontal bars with 95% CI error bars.
 
-    ``summaries`` are :func:`sco_sim.summary.summarize` dictionaries (``summary.json``), one per
+    ``summaries`` are :func:`sco_sim.analysis.summary.summarize` dictionaries (``summary.json``), one per
     scenario; one bar container per scenario in each panel.
     """
     if not summaries:
@@ -347,7 +347,7 @@ def plot_timeseries(meetings: pd.DataFrame,
     accessions: the first meeting with the new members), for every scenario or as a mapping
     scenario -> pairs; each is marked by a vertical line just before that meeting. ``chairs``
     names the chair of meetings 1, 2, ... (for every scenario, or a mapping scenario -> names;
-    :meth:`sco_sim.config.Config.chair`): written above the top panel, since the rotation is the
+    :meth:`sco_sim.inputs.config.Config.chair`): written above the top panel, since the rotation is the
     same in every replication and a chair's meetings would otherwise read as a trend.
     """
     df = meetings.copy()
@@ -867,7 +867,7 @@ def plot_attribution(frame: pd.DataFrame, seed: int | None = None, note: str | N
                      title: str | None = None) -> Figure:
     """Which step of each chain changed the metric how much: dot-and-interval per step.
 
-    ``frame`` is :func:`sco_sim.experiment.attribution`'s table (chain, step, from, to, added,
+    ``frame`` is :func:`sco_sim.experiments.experiment.attribution`'s table (chain, step, from, to, added,
     removed, metric, from_mean, to_mean, difference, ci_low, ci_high, replications): one panel
     per chain, one row per step with the paired mean difference and its 95% interval, the
     values written in a column to the right (so they never overprint). Extra parameter columns
@@ -967,7 +967,7 @@ def status_quo_path(config: Config, seed: int = 0, replication: int = 0,
     """Run one :class:`~sco_sim.model.organisation.SCOModel` replication; return (ideal points at the start,
     status quo before the first meeting and after each meeting, shape (M + 1, D)).
     """
-    from .model.organisation import SCOModel
+    from ..model.organisation import SCOModel
 
     model = SCOModel(config, seed=seed, replication=replication)
     ideal = np.array(model.ideal, dtype=float)
@@ -987,11 +987,11 @@ def winset_mask(config: Config, ideal: np.ndarray, q: np.ndarray, dims: tuple[in
     """Where the rule passes a move from ``q`` on a grid over two dimensions (others at ``q``).
 
     Uses :func:`sco_sim.model.geometry.accepts_points` with each member's tolerance (rivalries ignored, as in
-    :mod:`sco_sim.winset`); absent members accept anything. ``window`` ((x0, x1), (y0, y1))
+    :mod:`sco_sim.analysis.winset`); absent members accept anything. ``window`` ((x0, x1), (y0, y1))
     defaults to the scenario's bounds. Returns ``(X, Y, passes)``.
     """
-    from .model.geometry import accepts_points
-    from .model.rules import resolve, voting_weights
+    from ..model.geometry import accepts_points
+    from ..model.rules import resolve, voting_weights
 
     a, b = dims
     (x0, x1), (y0, y1) = window if window is not None else (config.bounds[a], config.bounds[b])
@@ -1194,9 +1194,9 @@ def plot_policy_space(config: Config, dims: Sequence[int | str] | None = None, s
 def _policy_1d(config: Config, ideal: np.ndarray, path: np.ndarray, present: np.ndarray,
                seed: int, replication: int, note: str | None) -> Figure:
     """One dimension: each member's acceptable interval around its ideal, the winset, the path."""
-    from .model.drafting import passing_segments_1d
-    from .model.geometry import intervals_1d
-    from .model.rules import voting_weights
+    from ..model.drafting import passing_segments_1d
+    from ..model.geometry import intervals_1d
+    from ..model.rules import voting_weights
 
     names = list(config.names)
     lo_b, hi_b = config.bounds[0]
@@ -1364,7 +1364,7 @@ def plot_results(results_dir: str | Path, kind: str | None = None, fmt: str = "p
     the folder does not support (``--kind``), a folder with no figure at all, or a folder that
     is missing, partial or not a results folder (``RESULTS``).
     """
-    from .results import load_results
+    from ..experiments.results import load_results
 
     check_kind(results_dir, kind)
     if fmt not in FORMATS:

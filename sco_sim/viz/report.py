@@ -9,7 +9,7 @@ figures in a folder beside it (``<name>_files/``), linked relatively. Contents:
 2. the summary tables with 95% confidence intervals (levels, paired differences, periods around
    accessions, objections and sole objections per member), or for a sweep the design, the
    per-point summary and any sensitivity indices;
-3. every figure the folder supports (:mod:`sco_sim.plots`);
+3. every figure the folder supports (:mod:`sco_sim.viz.plots`);
 4. the scenarios' parameters and members (ideal points, salience, capability, tolerance);
 5. the manifest, verbatim.
 
@@ -30,12 +30,12 @@ from typing import Any
 
 import numpy as np
 
-from . import vocabulary as vocab
-from .config import Config
-from .errors import InputError, Problem
-from .intervals import fmt_ci
-from .output import atomic_write
-from .results import Results, load_results
+from ..analysis import vocabulary as vocab
+from ..analysis.intervals import fmt_ci
+from ..experiments.output import atomic_write
+from ..experiments.results import Results, load_results
+from ..inputs.config import Config
+from ..inputs.errors import InputError, Problem
 
 REPORT_FORMATS = ("html", "md")
 MAX_POINT_ROWS = 200
@@ -199,7 +199,7 @@ def _summary_blocks(res: Results) -> list[Block]:
 
 
 def _sweep_blocks(res: Results) -> list[Block]:
-    from .sweep import summarize_results
+    from ..experiments.sweep import summarize_results
 
     exp = res.manifest.get("experiment") or {}
     out: list[Block] = [Heading(2, "Experiment", "experiment")]
@@ -234,7 +234,8 @@ def _sweep_blocks(res: Results) -> list[Block]:
                      *[ci(r[m], [r[f"{m}_ci_low"], r[f"{m}_ci_high"]]) for m in metrics]])
     cap = "Per design point: means over replications with 95% Student-t intervals"
     if len(table) > MAX_POINT_ROWS:
-        cap += f" (first {MAX_POINT_ROWS} of {len(table)} points; all of them: sco_sim.sweep.summarize_results)"
+        cap += (f" (first {MAX_POINT_ROWS} of {len(table)} points; all of them: "
+                "sco_sim.experiments.sweep.summarize_results)")
     out.append(Table(["point", "scenario", *[vocab.parameter_label(p) for p in params], "replications",
                       *[vocab.label(m) for m in metrics]], rows, caption=cap, numeric_from=2))
     out += _attribution_blocks(res)
@@ -353,7 +354,7 @@ def _members_tables(cfg: Config) -> list[Table]:
 
 
 def _scenario_blocks(res: Results) -> list[Block]:
-    from .scenario import load_scenario
+    from ..inputs.scenario import load_scenario
 
     out: list[Block] = [Heading(2, "Scenarios and parameters", "scenarios")]
     seen: set[str] = set()

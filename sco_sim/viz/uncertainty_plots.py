@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from . import vocabulary as vocab  # noqa: E402
+from ..analysis import vocabulary as vocab  # noqa: E402
 from .plots import DPI, OKABE_ITO, STYLE  # noqa: E402
 
 SHOWN = ("deadlock_rate", "consensus_rate", "subset_rate", "throughput")
