@@ -14,6 +14,7 @@ import re
 import stat
 import tomllib
 import unicodedata
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -627,160 +628,208 @@ def _has_extends(raw: dict[str, Any]) -> bool:
 
 def consistency_problems(s: Scenario, src: str) -> list[Problem]:
     """Cross-field checks that a per-field schema cannot express."""
-    out: list[Problem] = []
     d = s.n_dims
-
-    def bad(field: str, msg: str) -> None:
-        out.append(Problem(src, field, msg))
-
-    if s.space.bounds is not None:
-        if len(s.space.bounds) != d:
-            bad("space.bounds", f"expected {d} [low, high] pairs (one per dimension), got {len(s.space.bounds)}")
-        for i, (lo, hi) in enumerate(s.space.bounds):
-            if not lo < hi:
-                bad(f"space.bounds[{i}]", f"expected low < high, got [{lo}, {hi}]")
     bounds = s.bounds if len(s.bounds) == d else [(0.0, 1.0)] * d
-
-    def check_vector(field: str, vec: list[float], inside: bool) -> None:
-        if len(vec) != d:
-            bad(field, f"expected {d} values (one per dimension {s.space.dimensions}), got {len(vec)}")
-        elif inside:
-            for k, (v, (lo, hi)) in enumerate(zip(vec, bounds)):
-                if not lo <= v <= hi:
-                    bad(f"{field}[{k}]", f"{v} lies outside the space bounds [{lo}, {hi}]")
-
-    if (s.members is None) == (s.generate is None):
-        bad("members", "give either [[members]] or [generate], exactly one of them")
-    if s.members is not None:
-        if len(s.members) < 1:
-            bad("members", "expected at least one member")
-        seen: set[str] = set()
-        for m in s.members:
-            f = f"members.{m.name}"
-            if m.name in seen:
-                bad(f"{f}.name", "member names must be unique")
-            seen.add(m.name)
-            check_vector(f"{f}.ideal", m.ideal, inside=True)
-            check_vector(f"{f}.salience", m.salience, inside=False)
-        if s.members and sum(m.capability for m in s.members if m.joins == 1) <= 0:
-            bad("members.capability", "the members present at the first meeting need a positive "
-                "total capability (capability shares are taken among the members present)")
-        if (s.agenda.major_agenda_share > 0 or s.side_payments.enabled) and any(
-                m.group == "major" and m.joins == 1 for m in s.members) and not any(
-                m.group == "major" and m.joins == 1 and m.capability > 0 for m in s.members):
-            bad("members.capability", "major powers lead or pay side payments by capability: a major "
-                "power with positive capability must be present at the first meeting")
-    if s.generate is not None:
-        g = s.generate
-        if g.majors > g.members:
-            bad("generate.majors", f"{g.majors} majors exceed the {g.members} members")
-        if isinstance(g.salience, list) and len(g.salience) != d:
-            bad("generate.salience", f"expected one number or {d} values, got {len(g.salience)}")
-
-    if isinstance(s.status_quo.position, list):
-        check_vector("status_quo.position", s.status_quo.position, inside=True)
-
-    a = s.agenda
-    if a.issue_shares is not None:
-        if len(a.issue_shares) != d:
-            bad("agenda.issue_shares", f"expected {d} values (one per dimension), got {len(a.issue_shares)}")
-        elif sum(a.issue_shares) <= 0:
-            bad("agenda.issue_shares", "at least one share must be positive")
-    if a.package_probability > 0 and a.package_size > d:
-        bad("agenda.package_size",
-            f"a package of {a.package_size} issue areas needs that many dimensions, the space has {d}")
-    if (
-        a.package_probability > 0
-        and a.issue_shares is not None
-        and len(a.issue_shares) == d
-        and a.package_size > sum(1 for x in a.issue_shares if x > 0)
-    ):
-        bad("agenda.package_size",
-            f"a package of {a.package_size} issue areas needs that many dimensions with a positive issue share")
-    if a.package_probability > 0 and a.package_size < 2:
-        bad("agenda.package_size", "a package bundles at least 2 issue areas")
     names = s.member_names if (s.members is None) != (s.generate is None) else []
     groups = (
         [m.group for m in s.members]
         if s.members is not None
         else (["major"] * s.generate.majors if s.generate else [])
     )
+    position = s.status_quo.position
+    checks = (
+        _space_problems(s),
+        _member_problems(s, bounds),
+        _vector_problems(s, "status_quo.position", position, bounds, inside=True) if isinstance(position, list) else (),
+        _issue_area_problems(s),
+        _chair_and_proposer_problems(s, names, groups),
+        _rule_problems(s, names),
+        _ideal_sd_and_joins_problems(s),
+        _side_payment_problems(s, names, groups),
+        _pressure_problems(s, names),
+        _rivalry_problems(s, names),
+    )
+    return [Problem(src, field, msg) for check in checks for field, msg in check]
+
+
+# Each check below yields (field, message) pairs; consistency_problems adds the file.
+Found = Iterator[tuple[str, str]]
+
+
+def _space_problems(s: Scenario) -> Found:
+    """Explicit bounds: one [low, high] pair per dimension, low below high."""
+    d = s.n_dims
+    if s.space.bounds is not None:
+        if len(s.space.bounds) != d:
+            yield "space.bounds", f"expected {d} [low, high] pairs (one per dimension), got {len(s.space.bounds)}"
+        for i, (lo, hi) in enumerate(s.space.bounds):
+            if not lo < hi:
+                yield f"space.bounds[{i}]", f"expected low < high, got [{lo}, {hi}]"
+
+
+def _vector_problems(s: Scenario, field: str, vec: list[float], bounds: list[tuple[float, float]],
+                     inside: bool) -> Found:
+    """One value per dimension, and (``inside``) each within the space's bounds."""
+    d = s.n_dims
+    if len(vec) != d:
+        yield field, f"expected {d} values (one per dimension {s.space.dimensions}), got {len(vec)}"
+    elif inside:
+        for k, (v, (lo, hi)) in enumerate(zip(vec, bounds)):
+            if not lo <= v <= hi:
+                yield f"{field}[{k}]", f"{v} lies outside the space bounds [{lo}, {hi}]"
+
+
+def _member_problems(s: Scenario, bounds: list[tuple[float, float]]) -> Found:
+    """Listed members (unique names, positions, capabilities) or generated ones, exactly one of them."""
+    if (s.members is None) == (s.generate is None):
+        yield "members", "give either [[members]] or [generate], exactly one of them"
+    if s.members is not None:
+        if len(s.members) < 1:
+            yield "members", "expected at least one member"
+        seen: set[str] = set()
+        for m in s.members:
+            f = f"members.{m.name}"
+            if m.name in seen:
+                yield f"{f}.name", "member names must be unique"
+            seen.add(m.name)
+            yield from _vector_problems(s, f"{f}.ideal", m.ideal, bounds, inside=True)
+            yield from _vector_problems(s, f"{f}.salience", m.salience, bounds, inside=False)
+        if s.members and sum(m.capability for m in s.members if m.joins == 1) <= 0:
+            yield "members.capability", ("the members present at the first meeting need a positive total "
+                                         "capability (capability shares are taken among the members present)")
+        if (s.agenda.major_agenda_share > 0 or s.side_payments.enabled) and any(
+                m.group == "major" and m.joins == 1 for m in s.members) and not any(
+                m.group == "major" and m.joins == 1 and m.capability > 0 for m in s.members):
+            yield "members.capability", ("major powers lead or pay side payments by capability: a major "
+                                         "power with positive capability must be present at the first meeting")
+    if s.generate is not None:
+        g = s.generate
+        if g.majors > g.members:
+            yield "generate.majors", f"{g.majors} majors exceed the {g.members} members"
+        if isinstance(g.salience, list) and len(g.salience) != s.n_dims:
+            yield "generate.salience", f"expected one number or {s.n_dims} values, got {len(g.salience)}"
+
+
+def _issue_area_problems(s: Scenario) -> Found:
+    """Issue shares, one per dimension, and packages that the dimensions can hold."""
+    a, d = s.agenda, s.n_dims
+    if a.issue_shares is not None:
+        if len(a.issue_shares) != d:
+            yield "agenda.issue_shares", f"expected {d} values (one per dimension), got {len(a.issue_shares)}"
+        elif sum(a.issue_shares) <= 0:
+            yield "agenda.issue_shares", "at least one share must be positive"
+    if a.package_probability > 0 and a.package_size > d:
+        yield ("agenda.package_size",
+               f"a package of {a.package_size} issue areas needs that many dimensions, the space has {d}")
+    if (
+        a.package_probability > 0
+        and a.issue_shares is not None
+        and len(a.issue_shares) == d
+        and a.package_size > sum(1 for x in a.issue_shares if x > 0)
+    ):
+        yield ("agenda.package_size",
+               f"a package of {a.package_size} issue areas needs that many dimensions with a positive issue share")
+    if a.package_probability > 0 and a.package_size < 2:
+        yield "agenda.package_size", "a package bundles at least 2 issue areas"
+
+
+def _chair_and_proposer_problems(s: Scenario, names: list[str], groups: list[str]) -> Found:
+    """Chairs that are members present at their meeting; major powers where the agenda needs them."""
+    a = s.agenda
     if a.first_chair is not None and names and a.first_chair not in names:
-        bad("agenda.first_chair", f"unknown member {a.first_chair!r}; members are {names}")
+        yield "agenda.first_chair", f"unknown member {a.first_chair!r}; members are {names}"
     if a.chairs is not None:
         joins = {m.name: m.joins for m in s.members} if s.members is not None else {}
         if len(a.chairs) != s.scenario.meetings:
-            bad("agenda.chairs", f"expected one chair per meeting ({s.scenario.meetings}), got {len(a.chairs)}")
+            yield "agenda.chairs", f"expected one chair per meeting ({s.scenario.meetings}), got {len(a.chairs)}"
         for k, who in enumerate(a.chairs):
             if names and who not in names:
-                bad(f"agenda.chairs[{k}]", f"unknown member {who!r}; members are {names}")
+                yield f"agenda.chairs[{k}]", f"unknown member {who!r}; members are {names}"
             elif joins.get(who, 1) > k + 1:
-                bad(f"agenda.chairs[{k}]", f"{who} chairs meeting {k + 1} but joins at meeting {joins[who]}")
+                yield f"agenda.chairs[{k}]", f"{who} chairs meeting {k + 1} but joins at meeting {joins[who]}"
         if a.first_chair is not None and a.chairs and a.first_chair != a.chairs[0]:
-            bad("agenda.first_chair", f"{a.first_chair!r} differs from the first of agenda.chairs ({a.chairs[0]!r})")
+            yield "agenda.first_chair", f"{a.first_chair!r} differs from the first of agenda.chairs ({a.chairs[0]!r})"
     if a.proposer == "major_powers" and names and "major" not in groups:
-        bad("agenda.proposer", "'major_powers' needs at least one member with group = \"major\"")
+        yield "agenda.proposer", "'major_powers' needs at least one member with group = \"major\""
     elif (a.proposer == "major_powers" and s.members is not None
           and not any(m.group == "major" and m.joins == 1 for m in s.members)):
-        bad("agenda.proposer", "'major_powers' needs a major power present at the first meeting")
-
+        yield "agenda.proposer", "'major_powers' needs a major power present at the first meeting"
     if a.major_agenda_share > 0 and names and "major" not in groups:
-        bad("agenda.major_agenda_share", "needs at least one member with group = \"major\"")
+        yield "agenda.major_agenda_share", "needs at least one member with group = \"major\""
     elif (a.major_agenda_share > 0 and s.members is not None
           and not any(m.group == "major" and m.joins == 1 for m in s.members)):
-        bad("agenda.major_agenda_share", "needs a major power present at the first meeting")
-    if s.rule.type != "majority" and s.rule.threshold is not None:
-        bad("rule.threshold", f"a threshold applies only to type = \"majority\", not {s.rule.type!r}")
-    if s.rule.type != "majority" and s.rule.weighted:
-        bad("rule.weighted", f"weighting applies only to type = \"majority\", not {s.rule.type!r}")
+        yield "agenda.major_agenda_share", "needs a major power present at the first meeting"
 
+
+def _rule_problems(s: Scenario, names: list[str]) -> Found:
+    """Options of the decision rule that apply to it, and subset texts that leave a supporter."""
+    if s.rule.type != "majority" and s.rule.threshold is not None:
+        yield "rule.threshold", f"a threshold applies only to type = \"majority\", not {s.rule.type!r}"
+    if s.rule.type != "majority" and s.rule.weighted:
+        yield "rule.weighted", f"weighting applies only to type = \"majority\", not {s.rule.type!r}"
     n_members = len(names)
     if names and s.rule.subset_texts > n_members - 1:
-        bad("rule.subset_texts", f"a subset text needs at least one supporter: at most {n_members - 1} "
-            f"objectors for {n_members} members, got {s.rule.subset_texts}")
-    meetings = s.scenario.meetings
-    if s.members is not None:
-        for m in s.members:
-            f = f"members.{m.name}"
-            if isinstance(m.ideal_sd, list) and len(m.ideal_sd) != d:
-                bad(f"{f}.ideal_sd", f"expected one number or {d} values, got {len(m.ideal_sd)}")
-            if m.joins > meetings:
-                bad(f"{f}.joins", f"joins at meeting {m.joins}, after the run's last meeting ({meetings})")
-        if s.members and all(m.joins > 1 for m in s.members):
-            bad("members.joins", "at least one member must be present at the first meeting")
+        yield "rule.subset_texts", (f"a subset text needs at least one supporter: at most {n_members - 1} "
+                                    f"objectors for {n_members} members, got {s.rule.subset_texts}")
+
+
+def _ideal_sd_and_joins_problems(s: Scenario) -> Found:
+    """Each listed member's position uncertainty per dimension, and a join date within the run."""
+    if s.members is None:
+        return
+    meetings, d = s.scenario.meetings, s.n_dims
+    for m in s.members:
+        f = f"members.{m.name}"
+        if isinstance(m.ideal_sd, list) and len(m.ideal_sd) != d:
+            yield f"{f}.ideal_sd", f"expected one number or {d} values, got {len(m.ideal_sd)}"
+        if m.joins > meetings:
+            yield f"{f}.joins", f"joins at meeting {m.joins}, after the run's last meeting ({meetings})"
+    if s.members and all(m.joins > 1 for m in s.members):
+        yield "members.joins", "at least one member must be present at the first meeting"
+
+
+def _side_payment_problems(s: Scenario, names: list[str], groups: list[str]) -> Found:
+    """Side payments need a major power to pay them."""
     if s.side_payments.enabled and names and "major" not in groups:
-        bad("side_payments.enabled", "side payments are paid by major powers; no member has group = \"major\"")
+        yield "side_payments.enabled", "side payments are paid by major powers; no member has group = \"major\""
+
+
+def _pressure_problems(s: Scenario, names: list[str]) -> Found:
+    """Pressure on a member: a drift or shocks, one value per dimension, within the run."""
+    meetings, d = s.scenario.meetings, s.n_dims
     for i, pr in enumerate(s.pressure):
         f = f"pressure[{i}]"
         if names and pr.member not in names:
-            bad(f"{f}.member", f"unknown member {pr.member!r}; members are {names}")
+            yield f"{f}.member", f"unknown member {pr.member!r}; members are {names}"
         if pr.drift is not None and len(pr.drift) != d:
-            bad(f"{f}.drift", f"expected {d} values (one per dimension), got {len(pr.drift)}")
+            yield f"{f}.drift", f"expected {d} values (one per dimension), got {len(pr.drift)}"
         if pr.drift is None and not pr.shocks:
-            bad(f"{f}", "give a drift vector, shocks, or both")
+            yield f"{f}", "give a drift vector, shocks, or both"
         if pr.end is not None and pr.end < pr.start:
-            bad(f"{f}.end", f"end ({pr.end}) is before start ({pr.start})")
+            yield f"{f}.end", f"end ({pr.end}) is before start ({pr.start})"
         if pr.start > meetings:
-            bad(f"{f}.start", f"starts at meeting {pr.start}, after the run's last meeting ({meetings})")
+            yield f"{f}.start", f"starts at meeting {pr.start}, after the run's last meeting ({meetings})"
         for k, sh in enumerate(pr.shocks):
             if len(sh.shift) != d:
-                bad(f"{f}.shocks[{k}].shift", f"expected {d} values (one per dimension), got {len(sh.shift)}")
+                yield f"{f}.shocks[{k}].shift", f"expected {d} values (one per dimension), got {len(sh.shift)}"
             if sh.meeting > meetings:
-                bad(f"{f}.shocks[{k}].meeting", f"meeting {sh.meeting} is after the run's last meeting ({meetings})")
+                yield f"{f}.shocks[{k}].meeting", f"meeting {sh.meeting} is after the run's last meeting ({meetings})"
 
+
+def _rivalry_problems(s: Scenario, names: list[str]) -> Found:
+    """Rivalries between two different members, each pair once."""
     pairs: set[frozenset[str]] = set()
     for i, r in enumerate(s.rivalries):
         f = f"rivalries[{i}]"
         for who in r.members:
             if names and who not in names:
-                bad(f"{f}.members", f"unknown member {who!r}; members are {names}")
+                yield f"{f}.members", f"unknown member {who!r}; members are {names}"
         if r.members[0] == r.members[1]:
-            bad(f"{f}.members", "a rivalry needs two different members")
+            yield f"{f}.members", "a rivalry needs two different members"
         pair = frozenset(r.members)
         if pair in pairs:
-            bad(f"{f}.members", f"the pair {r.key} appears twice")
+            yield f"{f}.members", f"the pair {r.key} appears twice"
         pairs.add(pair)
-    return out
 
 
 def _prune(raw: dict[str, Any], locations: list[tuple[Any, ...]]) -> dict[str, Any]:
