@@ -7,6 +7,7 @@ parameter sweep can build variants by copying a `Config` rather than re-reading 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -214,6 +215,24 @@ def _chair_order(names: list[str], russian: list[str | None]) -> tuple[int, ...]
 
 def build_config(s: Scenario, meetings: int | None = None) -> Config:
     """Turn a validated scenario into arrays; `meetings` overrides the file's run length."""
+    members = _member_fields(s)
+    return Config(
+        name=s.scenario.name,
+        dimensions=tuple(s.space.dimensions),
+        bounds=np.array(s.bounds, dtype=float),
+        meetings=int(meetings if meetings is not None else s.scenario.meetings),
+        **members,
+        **_chair_fields(s),
+        **_rivalry_fields(s),
+        **_joins_and_ideal_sd(s),
+        pressure=_pressure_shifts(s, meetings),
+        **_protocol_fields(s),
+        **_mechanism_fields(s, members["tolerance"]),
+    )
+
+
+def _member_fields(s: Scenario) -> dict[str, Any]:
+    """Names, groups, positions, salience, capability shares and tolerance, listed or generated."""
     d = s.n_dims
     names = s.member_names
     n = len(names)
@@ -223,7 +242,6 @@ def build_config(s: Scenario, meetings: int | None = None) -> Config:
         salience = np.array([m.salience for m in s.members], dtype=float)
         cap = np.array([m.capability for m in s.members], dtype=float)
         tolerance = np.array([m.tolerance for m in s.members], dtype=float)
-        russian = [m.name_ru for m in s.members]
     else:
         g = s.generate
         assert g is not None
@@ -233,26 +251,52 @@ def build_config(s: Scenario, meetings: int | None = None) -> Config:
         salience = np.tile(np.array(sal, dtype=float), (n, 1))
         cap = np.array([g.major_capability if grp == "major" else 1.0 for grp in groups])
         tolerance = np.full(n, g.tolerance)
-        russian = [None] * n
-    capability = cap / cap.sum()
+    return dict(names=tuple(names), groups=tuple(groups), ideal=ideal, salience=salience,
+                capability=cap / cap.sum(), tolerance=tolerance, generated=s.members is None)
+
+
+def _chair_fields(s: Scenario) -> dict[str, Any]:
+    """The chair rotation (Russian alphabetical order), its first chair and any listed sequence."""
+    names = s.member_names
     # Generated members have no Russian names: they take the chair in file order.
-    order = tuple(range(n)) if s.members is None else _chair_order(names, russian)
+    order = (tuple(range(len(names))) if s.members is None
+             else _chair_order(names, [m.name_ru for m in s.members]))
     first = 0
     if s.agenda.first_chair is not None:
         first = order.index(names.index(s.agenda.first_chair))
+    chairs = tuple(names.index(c) for c in s.agenda.chairs) if s.agenda.chairs else None
+    return dict(chair_order=order, first_chair=first, chairs=chairs)
+
+
+def _rivalry_fields(s: Scenario) -> dict[str, Any]:
+    """Rivalry intensities (NaN where none) and whether each cancels tolerance, both symmetric."""
+    names = s.member_names
+    n = len(names)
     rivalry = np.full((n, n), np.nan)
     cancels = np.zeros((n, n), dtype=bool)
     for r in s.rivalries:
         i, j = names.index(r.members[0]), names.index(r.members[1])
         rivalry[i, j] = rivalry[j, i] = r.intensity
         cancels[i, j] = cancels[j, i] = r.cancels_tolerance
+    return dict(rivalry=rivalry, rivalry_cancels=cancels)
+
+
+def _joins_and_ideal_sd(s: Scenario) -> dict[str, Any]:
+    """When each listed member joins and how uncertain its position is; None when nobody varies."""
     joins = ideal_sd = None
     if s.members is not None:
         j = np.array([m.joins for m in s.members], dtype=np.int64)
         joins = j if np.any(j > 1) else None
-        sd = np.array([m.ideal_sd if isinstance(m.ideal_sd, list) else [m.ideal_sd] * d
+        sd = np.array([m.ideal_sd if isinstance(m.ideal_sd, list) else [m.ideal_sd] * s.n_dims
                        for m in s.members], dtype=float)
         ideal_sd = sd if np.any(sd > 0) else None
+    return dict(joins=joins, ideal_sd=ideal_sd)
+
+
+def _pressure_shifts(s: Scenario, meetings: int | None) -> tuple[tuple[int, np.ndarray], ...]:
+    """Summed shifts of the members' ideal points by meeting: drifts over their span, plus shocks."""
+    names = s.member_names
+    n, d = len(names), s.n_dims
     shifts: dict[int, np.ndarray] = {}
     for pr in s.pressure:
         i = names.index(pr.member)
@@ -262,24 +306,14 @@ def build_config(s: Scenario, meetings: int | None = None) -> Config:
                 shifts.setdefault(m, np.zeros((n, d)))[i] += np.array(pr.drift, dtype=float)
         for sh in pr.shocks:
             shifts.setdefault(sh.meeting, np.zeros((n, d)))[i] += np.array(sh.shift, dtype=float)
-    pressure = tuple(sorted(shifts.items()))
-    cm = s.community
-    shares = np.array(s.agenda.issue_shares if s.agenda.issue_shares else [1.0] * d, dtype=float)
+    return tuple(sorted(shifts.items()))
+
+
+def _protocol_fields(s: Scenario) -> dict[str, Any]:
+    """The decision rule, the agenda, the negotiation and the status quo, as the file gives them."""
+    shares = np.array(s.agenda.issue_shares if s.agenda.issue_shares else [1.0] * s.n_dims, dtype=float)
     sq = s.status_quo.position
-    return Config(
-        name=s.scenario.name,
-        dimensions=tuple(s.space.dimensions),
-        bounds=np.array(s.bounds, dtype=float),
-        meetings=int(meetings if meetings is not None else s.scenario.meetings),
-        names=tuple(names),
-        chair_order=order,
-        first_chair=first,
-        groups=tuple(groups),
-        ideal=ideal,
-        salience=salience,
-        capability=capability,
-        tolerance=tolerance,
-        rivalry=rivalry,
+    return dict(
         rule=s.rule.type,
         threshold=s.rule.threshold,
         weighted=s.rule.weighted,
@@ -289,6 +323,7 @@ def build_config(s: Scenario, meetings: int | None = None) -> Config:
         package_probability=s.agenda.package_probability,
         package_size=s.agenda.package_size,
         carry_over=s.agenda.deadlocked == "carry_over",
+        major_agenda_share=s.agenda.major_agenda_share,
         drafting=s.negotiation.drafting,
         max_rounds=s.negotiation.max_rounds,
         concession=s.negotiation.concession,
@@ -298,13 +333,16 @@ def build_config(s: Scenario, meetings: int | None = None) -> Config:
         status_quo=None if sq == "uniform" else np.array(sq, dtype=float),
         drift=s.status_quo.drift,
         fixed_status_quo=s.status_quo.fixed,
-        generated=s.members is None,
-        major_agenda_share=s.agenda.major_agenda_share,
+    )
+
+
+def _mechanism_fields(s: Scenario, tolerance: np.ndarray) -> dict[str, Any]:
+    """Subset texts, side payments and the sense of community."""
+    cm = s.community
+    return dict(
         subset_texts=s.rule.subset_texts,
         subset_moves_status_quo=s.rule.subset_moves_status_quo,
         subset_texts_from=s.rule.subset_texts_from,
-        joins=joins,
-        ideal_sd=ideal_sd,
         side_payments=s.side_payments.enabled,
         side_budget=s.side_payments.budget,
         community_growth=cm.growth,
@@ -312,7 +350,4 @@ def build_config(s: Scenario, meetings: int | None = None) -> Config:
         # Growth stops at the cap, or at a member's starting tolerance if that is higher.
         max_tolerance=(float("inf") if cm.max_tolerance is None
                        else np.maximum(cm.max_tolerance, tolerance)),
-        pressure=pressure,
-        rivalry_cancels=cancels,
-        chairs=tuple(names.index(c) for c in s.agenda.chairs) if s.agenda.chairs else None,
     )
