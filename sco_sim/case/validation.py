@@ -524,94 +524,119 @@ def _f4(runs: Runs):
     for key in ("2+4", "3+5"):
         it = runs.items(key)
         cons = it.outcome == "consensus"
-        per = _area_rates(it, cons)
         econ = it.area("economic_integration")
-        figures.append(_fig(key, "consensus rate, economic_integration", it.rate(cons, econ)))
-        others = [a for a in _AREAS if a != "economic_integration"]
-        mean_others = np.nanmean(np.stack([per[a] for a in others]), axis=0)
-        d = paired_ci(per["economic_integration"], mean_others)
-        figures.append(
-            _fig(
-                key,
-                "consensus rate difference economic_integration - mean of the other four areas",
-                d,
-                "< 0 (stalled)",
-            )
-        )
-        lowest = True
-        for other in others:
-            dd = paired_ci(per["economic_integration"], per[other])
-            figures.append(
-                _fig(key, f"consensus rate difference economic_integration - {other}", dd)
-            )
-            lowest &= dd[2] < 0
-        checks[f"{key}: economic_integration below the other areas' mean consensus rate"] = d[2] < 0
-        china = econ & (it.proposer == "China")
-        failed = it.rate(it.no_consensus, china)
-        russia = it.rate(it.objector["Russia"], china & it.no_consensus)
-        softened = ratio_ci(
-            it.count(china & cons & ((it.rounds > 0) | it.paid)), it.count(china & cons)
-        )
-        figures.append(
-            _fig(
-                key,
-                "China-tabled economic items ending without a consensus text",
-                failed,
-                "China's proposals stalled for years",
-            )
-        )
-        figures.append(
-            _fig(
-                key,
-                "Russia among the objectors when they do",
-                russia,
-                "Russian reluctance on the bank",
-            )
-        )
-        figures.append(
-            _fig(
-                key,
-                "China-tabled economic consensus texts reached only after concessions "
-                "or a side payment",
-                softened,
-            )
-        )
-        sole_all = it.count(econ & it.no_consensus & (it.n_objectors == 1))
-        shares = {m: ratio_ci(it.count(it.sole(m) & econ), sole_all) for m in ("Russia", "China")}
-        for m, est in shares.items():
-            figures.append(_fig(key, f"{m}'s share of sole objections on economic items", est))
+        stall_figures, below_mean, lowest = _economic_stall(key, it, cons, econ)
+        china_figures, failed, russia, softened, china_sole = _china_economic_items(key, it, cons, econ)
+        figures += stall_figures + china_figures
+        checks[f"{key}: economic_integration below the other areas' mean consensus rate"] = below_mean
         checks[
             f"{key}: China's economic proposals stall (>= 50 % without consensus text) with Russia "
             "objecting (>= 50 % of those)"
         ] = failed[0] >= 0.5 and russia[0] >= 0.5
-        num[key] = (failed[0], russia[0], softened[0], shares["China"][0], lowest)
+        num[key] = (failed[0], russia[0], softened[0], china_sole[0], lowest)
+    diagnostic, cf_failed = _economic_without_side_payments(runs)
+    figures += diagnostic
+    stall = [v for k, v in checks.items() if "mean consensus" in k]
+    russia_ok = [v for k, v in checks.items() if "Russia objecting" in k]
+    verdict = NOT_REPRODUCED if not any(stall) else _verdict(stall + russia_ok)
+    return verdict, _f4_reason(verdict, num, cf_failed), figures, checks
+
+
+def _economic_stall(key: str, it: Items, cons: np.ndarray, econ: np.ndarray):
+    """F4: economic integration's consensus rate against the other areas' (figures, below their mean, lowest)."""
+    per = _area_rates(it, cons)
+    figures = [_fig(key, "consensus rate, economic_integration", it.rate(cons, econ))]
+    others = [a for a in _AREAS if a != "economic_integration"]
+    mean_others = np.nanmean(np.stack([per[a] for a in others]), axis=0)
+    d = paired_ci(per["economic_integration"], mean_others)
+    figures.append(
+        _fig(
+            key,
+            "consensus rate difference economic_integration - mean of the other four areas",
+            d,
+            "< 0 (stalled)",
+        )
+    )
+    lowest = True
+    for other in others:
+        dd = paired_ci(per["economic_integration"], per[other])
+        figures.append(
+            _fig(key, f"consensus rate difference economic_integration - {other}", dd)
+        )
+        lowest &= dd[2] < 0
+    return figures, d[2] < 0, lowest
+
+
+def _china_economic_items(key: str, it: Items, cons: np.ndarray, econ: np.ndarray):
+    """F4: how China's economic proposals end, who objects, and whose sole objections stall the area.
+
+    Returns the figures, the share failed, Russia's share among the objectors, the share softened
+    by concessions or a side payment, and China's share of the sole objections.
+    """
+    china = econ & (it.proposer == "China")
+    failed = it.rate(it.no_consensus, china)
+    russia = it.rate(it.objector["Russia"], china & it.no_consensus)
+    softened = ratio_ci(
+        it.count(china & cons & ((it.rounds > 0) | it.paid)), it.count(china & cons)
+    )
+    figures = [
+        _fig(
+            key,
+            "China-tabled economic items ending without a consensus text",
+            failed,
+            "China's proposals stalled for years",
+        ),
+        _fig(
+            key,
+            "Russia among the objectors when they do",
+            russia,
+            "Russian reluctance on the bank",
+        ),
+        _fig(
+            key,
+            "China-tabled economic consensus texts reached only after concessions "
+            "or a side payment",
+            softened,
+        ),
+    ]
+    sole_all = it.count(econ & it.no_consensus & (it.n_objectors == 1))
+    shares = {m: ratio_ci(it.count(it.sole(m) & econ), sole_all) for m in ("Russia", "China")}
+    for m, est in shares.items():
+        figures.append(_fig(key, f"{m}'s share of sole objections on economic items", est))
+    return figures, failed, russia, softened, shares["China"]
+
+
+def _economic_without_side_payments(runs: Runs):
+    """F4's diagnostic: the founders' China-tabled economic items with side payments switched off."""
     cf = runs.items("2+4", variant="no_side_payments", change=_without_side_payments)
     china = cf.area("economic_integration") & (cf.proposer == "China")
     cf_failed = cf.rate(cf.no_consensus, china)
-    figures.append(
+    figures = [
         _fig(
             "2+4, no side payments (diagnostic)",
             "China-tabled economic items ending without a consensus text",
             cf_failed,
-        )
-    )
-    figures.append(
+        ),
         _fig(
             "2+4, no side payments (diagnostic)",
             "Russia the sole objector on them",
             cf.rate(cf.sole("Russia"), china & cf.no_consensus),
-        )
-    )
-    stall = [v for k, v in checks.items() if "mean consensus" in k]
-    russia_ok = [v for k, v in checks.items() if "Russia objecting" in k]
-    verdict = NOT_REPRODUCED if not any(stall) else _verdict(stall + russia_ok)
+        ),
+    ]
+    return figures, cf_failed
+
+
+def _f4_reason(verdict: str, num: dict[str, tuple], cf_failed) -> str:
+    """F4's reason, from each configuration's (failed, Russia, softened, China's sole share, lowest)."""
+    if verdict == REPRODUCED:
+        return "economic integration stalls, and China's proposals fail with Russia objecting"
     f24, f35 = num["2+4"], num["3+5"]
     low = (
         "the lowest consensus rate of the five areas in both configurations"
         if f24[4] and f35[4]
         else "a consensus rate below the other areas' mean"
     )
-    reason = (
+    return (
         f"economic integration has {low}; in 3+5 China's "
         f"economic items end without a consensus text {f35[0]:.0%} of the time, Russia objecting "
         f"in {f35[1]:.0%} of those, but among the founders only {f24[0]:.0%}: there "
@@ -619,9 +644,6 @@ def _f4(runs: Runs):
         f"{cf_failed[0]:.0%} fail), and the founders' economic deadlocks are China's own lone "
         f"objections to others' texts ({f24[3]:.0%} of sole objections)"
     )
-    if verdict == REPRODUCED:
-        reason = "economic integration stalls, and China's proposals fail with Russia objecting"
-    return verdict, reason, figures, checks
 
 
 def _f5(runs: Runs):
