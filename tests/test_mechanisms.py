@@ -307,10 +307,16 @@ UNANIMITY, MAJORITY = resolve("unanimity").code, resolve("majority").code
 NO_THRESHOLD = np.nan
 
 
+def compensate(accept, need, rule, weight, threshold):
+    """:func:`cheapest_compensation` with scratch that starts all True: what it held must not matter."""
+    return cheapest_compensation(np.asarray(accept), np.asarray(need), rule, weight, threshold,
+                                 np.ones(len(accept), dtype=np.bool_))
+
+
 def test_cheapest_compensation_under_unanimity_pays_every_objector() -> None:
     accept = np.array([True, False, False, True])
     need = np.array([0.0, 0.3, 0.1, 0.0])
-    cost, feasible = cheapest_compensation(accept, need, UNANIMITY, np.ones(4), NO_THRESHOLD)
+    cost, feasible = compensate(accept, need, UNANIMITY, np.ones(4), NO_THRESHOLD)
     assert float(cost) == pytest.approx(0.3 + 0.1)  # both objectors
     assert bool(feasible)
 
@@ -319,17 +325,17 @@ def test_cheapest_compensation_under_majority_pays_only_the_cheapest_needed() ->
     w = np.ones(5)
     accept = np.array([True, True, False, False, False])
     need = np.array([0.0, 0.0, 0.3, 0.1, 0.2])
-    cost, feasible = cheapest_compensation(accept, need, MAJORITY, w, NO_THRESHOLD)
+    cost, feasible = compensate(accept, need, MAJORITY, w, NO_THRESHOLD)
     assert float(cost) == pytest.approx(0.1) and bool(feasible)  # one more yes, the cheapest: 3 of 5
     # two short: the two cheapest
     accept2 = np.array([True, False, False, False, False])
-    cost2, _ = cheapest_compensation(
+    cost2, _ = compensate(
         accept2, np.array([0.0, 0.5, 0.3, 0.1, 0.2]), MAJORITY, w, NO_THRESHOLD
     )
     assert float(cost2) == pytest.approx(0.1 + 0.2)
     # a weighted rule: the cheapest objectors are bought until the weight suffices; 0.1 (weight
     # 0.5) brings 2.5 of 8, not enough, then 0.2 (weight 5) brings 7.5 of 8
-    cost3, _ = cheapest_compensation(
+    cost3, _ = compensate(
         accept, np.array([0.0, 0.0, 0.2, 0.1, 0.3]), MAJORITY, np.array([1.0, 1.0, 5.0, 0.5, 0.5]),
         NO_THRESHOLD,
     )
@@ -338,19 +344,19 @@ def test_cheapest_compensation_under_majority_pays_only_the_cheapest_needed() ->
 
 def test_cheapest_compensation_edge_cases_and_batches() -> None:
     # already passing: nobody is paid
-    cost, feasible = cheapest_compensation(
+    cost, feasible = compensate(
         np.array([True, True, False]), np.array([0.0, 0.0, 0.5]), MAJORITY, np.ones(3), NO_THRESHOLD
     )
     assert float(cost) == 0.0 and bool(feasible)
     # a zero-weight objector is never needed: already passing, nothing to pay
-    cost, feasible = cheapest_compensation(
+    cost, feasible = compensate(
         np.array([True, False]), np.array([0.0, 0.1]), MAJORITY, np.array([1.0, 0.0]), 1.0
     )
     assert float(cost) == 0.0 and bool(feasible)
     # each item its own answer
     for accept, need, expected in (([True, False, False], [0.0, 0.2, 0.1], 0.3),
                                    ([True, True, False], [0.0, 0.0, 0.4], 0.4)):
-        cost, feasible = cheapest_compensation(np.array(accept), np.array(need), UNANIMITY, np.ones(3),
+        cost, feasible = compensate(np.array(accept), np.array(need), UNANIMITY, np.ones(3),
                                                NO_THRESHOLD)
         assert float(cost) == pytest.approx(expected) and bool(feasible)
 

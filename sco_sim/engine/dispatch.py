@@ -31,8 +31,13 @@ def default_threads() -> int:
 
 
 def run_compiled(config, replications: int, seed: int, progress: Callable[[int], None] | None = None,
-                 items: bool = True, first: int = 0, block: int | None = None, threads: int | None = None):
-    """Yield ``(first, Out)`` for each block of replications run on the compiled engine."""
+                 items: bool = True, first: int = 0, block: int | None = None, threads: int | None = None,
+                 members: bool = True):
+    """Yield ``(first, Out)`` for each block of replications run on the compiled engine.
+
+    ``items`` / ``members``: whether the per-item arrays and the per-member distances and
+    tolerances are kept (the items and members tables need them; run-level totals do not).
+    """
     streams.check_seed(seed, replications, first)
     threads = threads or default_threads()
     block = block or BLOCK
@@ -40,7 +45,7 @@ def run_compiled(config, replications: int, seed: int, progress: Callable[[int],
     key = np.uint64(seed)
     for start, count in _blocks(first, replications, block):
         out = kernel.new_out(count, config.meetings, config.n_members, config.n_dims,
-                             config.items_per_meeting, items)
+                             config.items_per_meeting, items, members)
         kernel.run_block(params, key, np.int64(start), out, items, threads)
         yield start, out
         if progress is not None:
@@ -73,7 +78,8 @@ def simulate(
     parts, runs = [], []
     empty = (pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
     if engine == "compiled":
-        for start, out in run_compiled(config, replications, seed, progress, items and tables, first):
+        for start, out in run_compiled(config, replications, seed, progress, items and tables, first,
+                                       members=tables):
             runs.append(run_rows(config, out.counts, out.paid, out.objections, out.sole, start))
             if tables:
                 parts.append(frames(config, out, start, items))
@@ -106,4 +112,5 @@ def final_status_quo(config, seed: int, replications: int, engine: str = "compil
             rows.append(np.full(config.n_dims, np.nan) if model.status_quo is None else model.status_quo)
             model.finish(keep_record=False)
         return np.array(rows)
-    return np.concatenate([out.final_status_quo for _, out in run_compiled(config, replications, seed, items=False)])
+    return np.concatenate([out.final_status_quo for _, out in run_compiled(config, replications, seed, items=False,
+                                                                                members=False)])

@@ -19,6 +19,7 @@ from numba import njit
 from ..model import streams
 from ..model.agenda import issue_areas, select_proposer
 from ..model.drafting import COMPROMISE, STEP, amend, compromise_draft, setter_draft, step_draft
+from ..model.compiled import procedure
 from ..model.geometry import acceptance_margin, accepts, distance, is_null_move
 from ..model.mechanisms import cheapest_compensation, choose_payer, shortfall, subset_text, update_tolerance
 from ..model.outputs import CONSENSUS, NO_TEXT, SUBSET
@@ -137,13 +138,18 @@ class Out(NamedTuple):
     item_payment: np.ndarray  # (R, M, I)
 
 
-def new_out(r: int, m: int, n: int, d: int, slots: int, items: bool) -> Out:
-    """Empty outputs for a block of ``r`` replications."""
+def new_out(r: int, m: int, n: int, d: int, slots: int, items: bool, members: bool = True) -> Out:
+    """Empty outputs for a block of ``r`` replications.
+
+    Without ``items`` the per-item arrays, and without ``members`` the per-member distances and
+    tolerances (read only by the members table), have size 0 and are not written.
+    """
     ri, mi = (r, m) if items else (0, 0)
+    rm = r if members else 0
     return Out(
         counts=np.zeros((r, m, N_COUNTS), dtype=np.int64), paid=np.zeros((r, m)),
         objections=np.zeros((r, m, n), dtype=np.int64), sole=np.zeros((r, m, n), dtype=np.int64),
-        distance=np.zeros((r, m, n)), tolerance=np.zeros((r, m, n)), final_status_quo=np.zeros((r, d)),
+        distance=np.zeros((rm, m, n)), tolerance=np.zeros((rm, m, n)), final_status_quo=np.zeros((r, d)),
         item_dims=np.zeros((ri, mi, slots, d), dtype=np.bool_), item_carried=np.zeros((ri, mi, slots), dtype=np.bool_),
         item_proposer=np.zeros((ri, mi, slots), dtype=np.int64), item_outcome=np.zeros((ri, mi, slots), dtype=np.int8),
         item_null=np.zeros((ri, mi, slots), dtype=np.bool_), item_rounds=np.zeros((ri, mi, slots), dtype=np.int64),
@@ -152,74 +158,52 @@ def new_out(r: int, m: int, n: int, d: int, slots: int, items: bool) -> Out:
     )
 
 
-class Work(NamedTuple):
-    """Scratch arrays one replication reuses for every item (nothing is allocated per item)."""
+@njit(cache=True, error_model="numpy", _nrt=True)  # it allocates: counted even when a procedure calls it
+def _setter_text(seed, rep, m, s, items, q, proposer, ideal, salience, margin, dims, lower, upper, rule, weight,
+                 threshold, setter_noise, noise, text):
+    """The agenda setter's draft, into ``text``: it misjudges the others' ideals by ``setter_noise``.
 
-    margin: np.ndarray  # (N,)
-    dq: np.ndarray  # (N,)
-    dp: np.ndarray  # (N,)
-    dp2: np.ndarray  # (N,)
-    accept: np.ndarray  # (N,) bool: the last vote
-    accept2: np.ndarray  # (N,) bool
-    objectors: np.ndarray  # (N,) bool
-    need: np.ndarray  # (N,)
-    eligible: np.ndarray  # (N,) bool
-    capability: np.ndarray  # (N,)
-    text: np.ndarray  # (D,) the draft on the table
-    amended: np.ndarray  # (D,)
-    noise: np.ndarray  # (D,)
-    draws: np.ndarray  # (D,) scratch for package keys
-    dims: np.ndarray  # (D,) bool: the item's issue areas
-    present: np.ndarray  # (N,) bool: this meeting's row of the schedule (copied once a meeting)
-    weight: np.ndarray  # (N,)
-    cumulative: np.ndarray  # (N,)
-    major_cumulative: np.ndarray  # (N,)
-
-
-@njit(cache=True, error_model="numpy")
-def _work(n, d):
-    return Work(np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n, dtype=np.bool_),
-                np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_), np.empty(n),
-                np.empty(n, dtype=np.bool_), np.empty(n), np.empty(d), np.empty(d), np.empty(d),
-                np.empty(d), np.empty(d, dtype=np.bool_), np.empty(n, dtype=np.bool_), np.empty(n), np.empty(n),
-                np.empty(n))
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _negotiate(p, seed, rep, m, s, dims, q, ideal, tolerance, budget, w):
-    """One item of one replication, as ``SCOModel.negotiate`` does it.
-
-    Returns (proposer, outcome, null draft, rounds, payer, payment); ``w.accept`` holds the last
-    vote and ``w.text`` the last draft.
+    Kept out of :func:`_negotiate` because it allocates; the step and compromise drafts do not.
     """
     n, d = ideal.shape
-    present = w.present
-    weight = w.weight
+    believed = ideal.copy()
+    if setter_noise > 0:
+        for i in range(n):
+            if i != proposer:
+                streams.fill_normals(seed, rep, streams.SETTER, streams.setter_start(m, s, i, items, n, d), noise)
+                for k in range(d):
+                    believed[i, k] = ideal[i, k] + setter_noise * noise[k]
+    text[:] = setter_draft(q, proposer, believed, salience, margin, dims, lower, upper, rule, weight, threshold)
+
+
+@njit(cache=True, error_model="numpy", inline="always")  # into _replication, a procedure
+def _negotiate(p, w, seed, rep, m, s):
+    """One item of one replication, as ``SCOModel.negotiate`` does it.
+
+    ``w`` holds the replication's state (ideals, tolerances, status quo ``q`` and each member's
+    distance from it ``dq``, this meeting's schedule row, the item's issue areas ``dims``) and
+    scratch. Returns (proposer, outcome, null draft, rounds, payer, payment); ``w.accept`` holds
+    the last vote and ``w.text`` the last draft.
+    """
+    n = w.ideal.shape[0]
+    q, dq, ideal, dims, text, accept, margin, dp = w.q, w.dq, w.ideal, w.dims, w.text, w.accept, w.margin, w.dp
+    present, weight = w.present, w.weight
     u = streams.uniform(seed, rep, streams.PROPOSER, streams.slot_index(m, s, p.items))
     proposer = select_proposer(p.proposer, u, p.chair[m], w.cumulative, p.major_share, w.major_cumulative)
-    margin, dq, dp, accept, text = w.margin, w.dq, w.dp, w.accept, w.text
     for i in range(n):
-        margin[i] = acceptance_margin(tolerance[i], p.rivalry[i, proposer], p.cancels[i, proposer], present[i])
-        dq[i] = distance(q, ideal, p.salience, i)
+        margin[i] = acceptance_margin(w.tolerance[i], p.rivalry[i, proposer], p.cancels[i, proposer], present[i])
     if p.drafting == STEP:
         streams.draft_noise(seed, rep, m, s, p.items, dims, p.noise, w.noise)
         step_draft(q, ideal, proposer, dims, p.step, p.noise, w.noise, p.lower, p.upper, text)
     elif p.drafting == COMPROMISE:
         for i in range(n):
-            w.capability[i] = p.capability[i] if present[i] else 0.0
-        compromise_draft(q, ideal, p.salience, w.capability, dims, text)
+            w.capability_present[i] = p.capability[i] if present[i] else 0.0
+        compromise_draft(q, ideal, p.salience, w.capability_present, dims, text)
     else:
-        believed = ideal.copy()
-        if p.setter_noise > 0:
-            for i in range(n):
-                if i != proposer:
-                    streams.fill_normals(seed, rep, streams.SETTER, streams.setter_start(m, s, i, p.items, n, d),
-                                         w.noise)
-                    for k in range(d):
-                        believed[i, k] = ideal[i, k] + p.setter_noise * w.noise[k]
-        text[:] = setter_draft(q, proposer, believed, p.salience, margin, dims, p.lower, p.upper, p.rule,
-                               weight, p.threshold)
-    accept[:] = True
+        _setter_text(seed, rep, m, s, p.items, q, proposer, ideal, p.salience, margin, dims, p.lower, p.upper,
+                     p.rule, weight, p.threshold, p.setter_noise, w.noise, text)
+    for i in range(n):
+        accept[i] = True
     outcome, rounds, payer, payment = NO_TEXT, 0, -1, 0.0
     null = is_null_move(text, q)
     if not null:
@@ -234,10 +218,10 @@ def _negotiate(p, seed, rep, m, s, dims, q, ideal, tolerance, budget, w):
                 for i in range(n):
                     w.need[i] = shortfall(dp[i], dq[i], margin[i])
                     w.eligible[i] = p.majors[i] and present[i]
-                cost, feasible = cheapest_compensation(accept, w.need, p.rule, weight, p.threshold)
-                who = choose_payer(cost, budget, accept, w.eligible, proposer)
+                cost, feasible = cheapest_compensation(accept, w.need, p.rule, weight, p.threshold, w.bought)
+                who = choose_payer(cost, w.budget, accept, w.eligible, proposer)
                 if feasible and who >= 0:
-                    budget[who] -= cost
+                    w.budget[who] -= cost
                     outcome, payer, payment = CONSENSUS, who, cost
                     break
             if rounds == p.max_rounds:
@@ -252,9 +236,11 @@ def _negotiate(p, seed, rep, m, s, dims, q, ideal, tolerance, budget, w):
                 w.accept2[i] = accepts(w.dp2[i], dq[i], margin[i])
             if not w.accept2[proposer]:
                 break  # the proposer withdraws rather than table a text it would itself oppose
-            text[:] = w.amended
-            dp[:] = w.dp2
-            accept[:] = w.accept2
+            for k in range(text.shape[0]):
+                text[k] = w.amended[k]
+            for i in range(n):
+                dp[i] = w.dp2[i]
+                accept[i] = w.accept2[i]
             rounds += 1
         n_obj = 0
         for i in range(n):
@@ -264,64 +250,117 @@ def _negotiate(p, seed, rep, m, s, dims, q, ideal, tolerance, budget, w):
     return proposer, outcome, null, rounds, payer, payment
 
 
+class Work(NamedTuple):
+    """Scratch arrays a thread reuses for every replication and item (nothing is allocated in the loop)."""
+
+    present: np.ndarray  # (N,) bool: this meeting's row of the schedule
+    weight: np.ndarray  # (N,)
+    cumulative: np.ndarray  # (N,)
+    major_cumulative: np.ndarray  # (N,)
+    budget: np.ndarray  # (N,) side-payment budgets left this meeting
+    margin: np.ndarray  # (N,)
+    dq: np.ndarray  # (N,) distances from the status quo
+    dp: np.ndarray  # (N,) distances from the draft
+    dp2: np.ndarray  # (N,) distances from the amended draft
+    need: np.ndarray  # (N,)
+    capability_present: np.ndarray  # (N,)
+    accept: np.ndarray  # (N,) bool: the last vote
+    accept2: np.ndarray  # (N,) bool
+    objectors: np.ndarray  # (N,) bool
+    eligible: np.ndarray  # (N,) bool
+    bought: np.ndarray  # (N,) bool
+    tolerance: np.ndarray  # (N,)
+    ideal: np.ndarray  # (N, D)
+    q: np.ndarray  # (D,) the status quo
+    text: np.ndarray  # (D,) the draft on the table
+    amended: np.ndarray  # (D,)
+    noise: np.ndarray  # (D,)
+    draws: np.ndarray  # (D,) scratch for package keys
+    dims: np.ndarray  # (D,) bool: the item's issue areas
+    agenda: np.ndarray  # (I, D) bool
+    backlog: np.ndarray  # (I, D) bool
+
+
 @njit(cache=True, error_model="numpy")
-def _replication(p, seed, rep, r, out, items):
-    """Every meeting of replication ``rep``, written into row ``r`` of ``out``."""
+def new_work(n, d, slots):
+    """Scratch for one thread."""
+    b = np.bool_
+    return Work(np.empty(n, dtype=b), np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n),
+                np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n, dtype=b), np.empty(n, dtype=b),
+                np.empty(n, dtype=b), np.empty(n, dtype=b), np.empty(n, dtype=b), np.empty(n), np.empty((n, d)),
+                np.empty(d), np.empty(d), np.empty(d), np.empty(d), np.empty(d), np.empty(d, dtype=b),
+                np.zeros((slots, d), dtype=b), np.zeros((slots, d), dtype=b))
+
+
+@procedure
+def _replication(p, seed, rep, r, out, items, w):
+    """Every meeting of replication ``rep``, written into row ``r`` of ``out`` (``w``: scratch).
+
+    Compiled without reference counts (see ``sco_sim.model.compiled``): nothing here allocates,
+    so reading the tuples' fields and calling the model's procedures costs no atomic operation.
+    """
     n, d = p.salience.shape
-    m_total = p.present.shape[0]
     slots = p.items
-    w = _work(n, d)
-    ideal = np.empty((n, d))
-    streams.initial_ideals(seed, rep, p.ideal, p.ideal_sd, p.lower, p.upper, p.generated, p.uncertain, ideal)
-    tolerance = p.tolerance.copy()
-    q = p.status_quo.copy()
+    ideal, tolerance, q, dq, dims, accept, noise = w.ideal, w.tolerance, w.q, w.dq, w.dims, w.accept, w.noise
+    members_table = out.distance.shape[0] > 0  # per-member arrays have size 0 when no members table is kept
+    streams.initial_ideals(seed, rep, p.ideal, p.ideal_sd, p.lower, p.upper, p.generated, p.uncertain, w.draws,
+                           ideal)
+    for i in range(n):
+        tolerance[i] = p.tolerance[i]
+    for k in range(d):
+        q[k] = p.status_quo[k]
     have_q = not p.uniform_status_quo
-    backlog = np.zeros((slots, d), dtype=np.bool_)
+    q_moved = True  # dq must be (re)computed: q or the ideals changed since it last was
     backlog_n = 0
-    agenda = np.zeros((slots, d), dtype=np.bool_)
-    budget = np.empty(n)
-    for m in range(m_total):
-        w.present[:] = p.present[m]
-        w.weight[:] = p.weight[m]
-        w.cumulative[:] = p.proposer_cumulative[m]
-        w.major_cumulative[:] = p.major_cumulative[m]
-        present = w.present
+    for m in range(p.present.shape[0]):
+        for i in range(n):
+            w.present[i] = p.present[m, i]
+            w.weight[i] = p.weight[m, i]
+            w.cumulative[i] = p.proposer_cumulative[m, i]
+            w.major_cumulative[i] = p.major_cumulative[m, i]
+            w.budget[i] = p.budget[m, i]
         if p.has_shift[m]:
             for i in range(n):
                 for k in range(d):
                     ideal[i, k] = min(max(ideal[i, k] + p.shift[m, i, k], p.lower[k]), p.upper[k])
-        budget[:] = p.budget[m]
+            q_moved = True
         if have_q and not p.fixed_status_quo and p.drift > 0:
-            streams.fill_normals(seed, rep, streams.DRIFT, streams.drift_start(m, d), w.noise)
+            streams.fill_normals(seed, rep, streams.DRIFT, streams.drift_start(m, d), noise)
             for k in range(d):
-                q[k] = min(max(q[k] + p.drift * w.noise[k], p.lower[k]), p.upper[k])
+                q[k] = min(max(q[k] + p.drift * noise[k], p.lower[k]), p.upper[k])
+            q_moved = True
         carried_in = min(backlog_n, slots)
         for s in range(slots):
-            if s < carried_in:
-                agenda[s] = backlog[s]
-            else:
+            if s >= carried_in:
                 issue_areas(seed, rep, m, s, slots, p.issue_shares, p.cumulative_shares, p.package_probability,
-                            p.package_size, w.draws, agenda[s])
+                            p.package_size, w.draws, dims)
+            for k in range(d):
+                w.agenda[s, k] = w.backlog[s, k] if s < carried_in else dims[k]
         backlog_n = 0
-        c = out.counts[r, m]
-        c[CARRIED_IN] = carried_in
+        c = out.counts
+        c[r, m, CARRIED_IN] = carried_in
         for s in range(slots):
-            dims = w.dims
-            dims[:] = agenda[s]
+            for k in range(d):
+                dims[k] = w.agenda[s, k]
             if p.uniform_status_quo:
-                streams.fill_uniforms(seed, rep, streams.STATUS_QUO, streams.slot_start(m, s, slots, d), w.noise)
+                streams.fill_uniforms(seed, rep, streams.STATUS_QUO, streams.slot_start(m, s, slots, d), noise)
                 for k in range(d):
-                    q[k] = p.lower[k] + w.noise[k] * (p.upper[k] - p.lower[k])
+                    q[k] = p.lower[k] + noise[k] * (p.upper[k] - p.lower[k])
                 have_q = True
-            proposer, outcome, null, rounds, payer, payment = _negotiate(
-                p, seed, rep, m, s, dims, q, ideal, tolerance, budget, w)
-            accept = w.accept
+                q_moved = True
+            if q_moved:
+                for i in range(n):
+                    dq[i] = distance(q, ideal, p.salience, i)
+                q_moved = False
+            proposer, outcome, null, rounds, payer, payment = _negotiate(p, w, seed, rep, m, s)
             moves = outcome == CONSENSUS or (outcome == SUBSET and p.subset_moves)
             if moves and not p.fixed_status_quo and not p.uniform_status_quo:
-                q[:] = w.text
+                for k in range(d):
+                    q[k] = w.text[k]
+                q_moved = True
             if p.dynamic_tolerance:
                 for i in range(n):
-                    if present[i]:
+                    if w.present[i]:
                         tolerance[i] = update_tolerance(tolerance[i], outcome == CONSENSUS, outcome == NO_TEXT,
                                                         p.growth, p.decay, p.tolerance_cap[i])
             n_obj = 0
@@ -332,32 +371,47 @@ def _replication(p, seed, rep, r, out, items):
                     out.objections[r, m, i] += 1
                     if outcome != CONSENSUS and n_obj == 1:
                         out.sole[r, m, i] += 1
-            c[ADOPTED] += outcome != NO_TEXT
-            c[N_CONSENSUS] += outcome == CONSENSUS
-            c[N_SUBSET] += outcome == SUBSET
-            c[DEADLOCKED] += outcome == NO_TEXT
-            c[NULLS] += null
-            c[ROUNDS] += rounds
-            c[PAYMENTS] += payer >= 0
+            c[r, m, ADOPTED] += outcome != NO_TEXT
+            c[r, m, N_CONSENSUS] += outcome == CONSENSUS
+            c[r, m, N_SUBSET] += outcome == SUBSET
+            c[r, m, DEADLOCKED] += outcome == NO_TEXT
+            c[r, m, NULLS] += null
+            c[r, m, ROUNDS] += rounds
+            c[r, m, PAYMENTS] += payer >= 0
             out.paid[r, m] += payment
             if outcome == NO_TEXT and p.carry_over:
-                backlog[backlog_n] = dims
+                for k in range(d):
+                    w.backlog[backlog_n, k] = dims[k]
                 backlog_n += 1
             if items:
-                out.item_dims[r, m, s] = dims
-                out.item_carried[r, m, s] = s < carried_in
-                out.item_proposer[r, m, s] = proposer
-                out.item_outcome[r, m, s] = outcome
-                out.item_null[r, m, s] = null
-                out.item_rounds[r, m, s] = rounds
+                _write_item(out, r, m, s, dims, s < carried_in, proposer, outcome, null, rounds, accept, payer,
+                            payment)
+        if members_table:
+            if q_moved and have_q:
                 for i in range(n):
-                    out.item_objectors[r, m, s, i] = not accept[i]
-                out.item_payer[r, m, s] = payer
-                out.item_payment[r, m, s] = payment
-        for i in range(n):
-            out.distance[r, m, i] = distance(q, ideal, p.salience, i) if have_q else np.nan
-            out.tolerance[r, m, i] = tolerance[i]
-    out.final_status_quo[r] = q
+                    dq[i] = distance(q, ideal, p.salience, i)
+                q_moved = False
+            for i in range(n):
+                out.distance[r, m, i] = dq[i] if have_q else np.nan
+                out.tolerance[r, m, i] = tolerance[i]
+    for k in range(d):
+        out.final_status_quo[r, k] = q[k]
+
+
+@procedure
+def _write_item(out, r, m, s, dims, carried, proposer, outcome, null, rounds, accept, payer, payment):
+    """One row of the per-item arrays (only when the items table is asked for)."""
+    for k in range(dims.shape[0]):
+        out.item_dims[r, m, s, k] = dims[k]
+    out.item_carried[r, m, s] = carried
+    out.item_proposer[r, m, s] = proposer
+    out.item_outcome[r, m, s] = outcome
+    out.item_null[r, m, s] = null
+    out.item_rounds[r, m, s] = rounds
+    for i in range(accept.shape[0]):
+        out.item_objectors[r, m, s, i] = not accept[i]
+    out.item_payer[r, m, s] = payer
+    out.item_payment[r, m, s] = payment
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
@@ -366,8 +420,10 @@ def run_range(p, seed, first, out, items, start, stop):
 
     Releases the GIL, so threads can run disjoint ranges of one block at once.
     """
+    n, d = p.salience.shape
+    w = new_work(n, d, p.items)
     for r in range(start, stop):
-        _replication(p, seed, first + r, r, out, items)
+        _replication(p, seed, first + r, r, out, items, w)
 
 
 def run_block(p, seed, first, out, items, threads: int = 1) -> None:

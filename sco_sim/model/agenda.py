@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .compiled import procedure
+
 from . import streams
 
 ROTATING_CHAIR, CAPABILITY_WEIGHTED, MAJOR_POWERS, RANDOM = 0, 1, 2, 3
@@ -36,7 +38,7 @@ def major_weights(capability: np.ndarray, majors: np.ndarray, present: np.ndarra
     return np.cumsum(np.where(majors & present, np.asarray(capability, dtype=float), 0.0))
 
 
-@njit(cache=True, error_model="numpy")
+@procedure
 def pick_index(u, cumulative):
     """Index chosen by the uniform ``u`` with probability proportional to the weights whose running
     sum is ``cumulative`` (inverse CDF; zero-weight entries are never chosen).
@@ -45,7 +47,7 @@ def pick_index(u, cumulative):
     return min(idx, cumulative.shape[0] - 1)
 
 
-@njit(cache=True, error_model="numpy")
+@procedure
 def select_proposer(method, u, chair, cumulative, major_share, major_cumulative):
     """Index of the member who drafts an item.
 
@@ -64,7 +66,7 @@ def select_proposer(method, u, chair, cumulative, major_share, major_cumulative)
     return pick_index(u, cumulative)
 
 
-@njit(cache=True, error_model="numpy")
+@procedure
 def issue_areas(seed, replication, m, s, items, shares, cumulative_shares, package_probability, package_size,
                 keys, out):
     """Boolean mask (into ``out``) of the dimensions a new item in slot s of meeting m concerns.
@@ -78,13 +80,17 @@ def issue_areas(seed, replication, m, s, items, shares, cumulative_shares, packa
     out[:] = False
     if d == 1:
         out[0] = True
-        return out
+        return
     start = streams.agenda_start(m, s, items, d)
-    package_u = streams.uniform(seed, replication, streams.AGENDA, start)
-    k = package_size if package_u < package_probability else 1
+    if package_probability <= 0.0:  # u < p never holds for u in [0, 1): the draw is not computed
+        k = 1
+    elif package_probability >= 1.0:
+        k = package_size
+    else:
+        k = package_size if streams.uniform(seed, replication, streams.AGENDA, start) < package_probability else 1
     if k == 1:
         out[pick_index(streams.uniform(seed, replication, streams.AGENDA, start + 1), cumulative_shares)] = True
-        return out
+        return
     streams.fill_uniforms(seed, replication, streams.AGENDA, start + 2, keys)
     for j in range(d):
         keys[j] = np.log(keys[j]) / shares[j] if shares[j] > 0 else -np.inf
@@ -94,4 +100,3 @@ def issue_areas(seed, replication, m, s, items, shares, cumulative_shares, packa
             if not out[j] and (best < 0 or keys[j] > keys[best]):
                 best = j
         out[best] = True
-    return out

@@ -111,14 +111,18 @@ class MemberState(mesa.Agent):
         model, cfg = self.model, self.model.config
         q, dims = item.status_quo, item.dims
         method = cfg.drafting_code
+        text = np.empty(cfg.n_dims)
         if method == STEP:
-            noise = streams.draft_noise(model.run_seed, model.replication, model.meeting, item.slot,
-                                        cfg.items_per_meeting, dims, cfg.noise, np.empty(cfg.n_dims))
-            return step_draft(q, model.ideal, self.index, dims, cfg.proposal_step, cfg.noise, noise, cfg.lower,
-                              cfg.upper, np.empty(cfg.n_dims))
+            noise = np.empty(cfg.n_dims)
+            streams.draft_noise(model.run_seed, model.replication, model.meeting, item.slot,
+                                cfg.items_per_meeting, dims, cfg.noise, noise)
+            step_draft(q, model.ideal, self.index, dims, cfg.proposal_step, cfg.noise, noise, cfg.lower,
+                       cfg.upper, text)
+            return text
         if method == COMPROMISE:
-            return compromise_draft(q, model.ideal, model.salience,
-                                    np.where(model.present, cfg.capability, 0.0), dims, np.empty(cfg.n_dims))
+            compromise_draft(q, model.ideal, model.salience, np.where(model.present, cfg.capability, 0.0), dims,
+                             text)
+            return text
         if method == SETTER:
             return setter_draft(q, self.index, model.believed_ideals(self, item), model.salience,
                                 item.margins, dims, cfg.lower, cfg.upper, model.rule, model.weight,
@@ -128,7 +132,9 @@ class MemberState(mesa.Agent):
     def concede(self, item: AgendaItem, objectors: np.ndarray) -> np.ndarray:
         """Consultation: amend its text ``concession`` of the way toward the objectors' mean ideal."""
         cfg = self.model.config
-        return amend(item.text, self.model.ideal, objectors, item.dims, cfg.concession, np.empty(cfg.n_dims))
+        text = np.empty(cfg.n_dims)
+        amend(item.text, self.model.ideal, objectors, item.dims, cfg.concession, text)
+        return text
 
     # ------------------------------------------------------------------ side payments
 

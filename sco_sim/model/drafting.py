@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .compiled import procedure
+
 from .geometry import (
     acceptance_interval_1d,
     coordinate_slack,
@@ -29,7 +31,7 @@ _MAX_SWEEPS = 2000  # dual coordinate-ascent sweeps of the setter's convex progr
 _SHRINK = 1e-9  # the setter aims this far inside every acceptance set, so rounding cannot leave it out
 
 
-@njit(cache=True, error_model="numpy")
+@procedure
 def step_draft(status_quo, ideal, proposer, dims, step, noise_sd, noise, lo, hi, out):
     """Move ``step`` of the way from the status quo toward the proposer's ideal (row ``proposer``
     of ``ideal``), plus noise, into ``out``.
@@ -40,10 +42,9 @@ def step_draft(status_quo, ideal, proposer, dims, step, noise_sd, noise, lo, hi,
             out[k] = min(max(moved, lo[k]), hi[k])
         else:
             out[k] = status_quo[k]
-    return out
 
 
-@njit(cache=True, error_model="numpy")
+@procedure
 def compromise_draft(status_quo, ideal, salience, capability_present, dims, out):
     """The capability x salience weighted mean of positions (Achen 2006), on the item's dimensions.
 
@@ -62,18 +63,18 @@ def compromise_draft(status_quo, ideal, salience, capability_present, dims, out)
             den = den + w
         if den != 0:
             out[k] = num / den
-    return out
 
 
-@njit(cache=True, error_model="numpy")
+@procedure
 def amend(proposal, ideal, objectors, dims, concession, out):
     """Consultation: move the draft ``concession`` of the way toward the objectors' mean ideal (into ``out``)."""
-    out[:] = proposal
+    for k in range(out.shape[0]):
+        out[k] = proposal[k]
     count = 0
     for i in range(objectors.shape[0]):
         count += objectors[i]
     if count == 0:
-        return out
+        return
     for k in range(out.shape[0]):
         if not dims[k]:
             continue
@@ -85,7 +86,6 @@ def amend(proposal, ideal, objectors, dims, concession, out):
                 first = False
         target = acc / count
         out[k] = proposal[k] + concession * (target - proposal[k])
-    return out
 
 
 # ------------------------------------------------------------------ the agenda setter

@@ -8,28 +8,38 @@ from __future__ import annotations
 
 from numba import njit
 
-from .rules import passes
+from .compiled import procedure
+
+from .rules import UNANIMITY, passes
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def shortfall(proposal_distance_i, status_quo_distance_i, margin_i):
     """How much more utility member i needs to accept: ``d_i(p) - d_i(q) - margin_i`` (>= 0)."""
     gap = proposal_distance_i - (status_quo_distance_i + margin_i)
     return gap if gap > 0 else 0.0
 
 
-@njit(cache=True, error_model="numpy")
-def cheapest_compensation(accept, need, rule, weight, threshold):
+@procedure
+def cheapest_compensation(accept, need, rule, weight, threshold, bought):
     """The cheapest set of objectors whose compensation makes the rule pass.
 
     Objectors are bought in order of their shortfall ``need`` (cheapest first, ties by member
     order) until the rule passes. Returns (total cost, feasible): under unanimity every objector
-    must be paid; under a majority only enough of them.
+    must be paid; under a majority only enough of them. ``bought`` is scratch (N,), so that
+    nothing is allocated per item.
     """
     if passes(rule, accept, weight, threshold):
         return 0.0, True
     n = accept.shape[0]
-    bought = accept.copy()
+    if rule == UNANIMITY:  # every objector is bought: the loop below would reach the same sum
+        cost = 0.0
+        for j in range(n):
+            if not accept[j]:
+                cost = cost + need[j]
+        return cost, True
+    for i in range(n):
+        bought[i] = accept[i]
     while True:
         cheapest = -1
         for i in range(n):
@@ -46,7 +56,7 @@ def cheapest_compensation(accept, need, rule, weight, threshold):
             return cost, True
 
 
-@njit(cache=True, error_model="numpy")
+@procedure
 def choose_payer(cost, budget, accept, eligible, proposer):
     """Which major power pays: the proposer if it can, else the richest willing one (-1: none).
 
@@ -63,13 +73,13 @@ def choose_payer(cost, budget, accept, eligible, proposer):
     return best
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def subset_text(objectors, limit, members_present):
     """A text of the others: at most ``limit`` objectors on record and at least one supporter."""
     return 1 <= objectors <= limit and objectors < members_present
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def update_tolerance(tolerance_i, consensus, no_text, growth, decay, cap_i):
     """Member i's sense of community after an item, within [0, cap].
 

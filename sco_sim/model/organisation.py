@@ -53,7 +53,7 @@ class SCOModel(mesa.Model):
         self.ideal = np.empty((n, d))
         streams.initial_ideals(self.run_seed, self.replication, config.ideal_array, config.ideal_sd_array,
                                config.lower, config.upper, config.generated, config.ideal_sd is not None,
-                               self.ideal)
+                               np.empty(d), self.ideal)
         self.salience = np.ascontiguousarray(config.salience, dtype=float)
         for i, name in enumerate(config.names):
             MemberState(self, i, name, config.groups[i], float(config.capability[i]), self.ideal[i],
@@ -100,9 +100,9 @@ class SCOModel(mesa.Model):
         item.proposer = int(select_proposer(cfg.proposer_code, u, sched.chair[m], sched.proposer_cumulative[m],
                                             cfg.major_agenda_share, sched.major_cumulative[m]))
         if cfg.uniform_status_quo:
-            u = streams.fill_uniforms(self.run_seed, self.replication, streams.STATUS_QUO,
-                                      streams.slot_start(m, item.slot, cfg.items_per_meeting, cfg.n_dims),
-                                      np.empty(cfg.n_dims))
+            u = np.empty(cfg.n_dims)
+            streams.fill_uniforms(self.run_seed, self.replication, streams.STATUS_QUO,
+                                  streams.slot_start(m, item.slot, cfg.items_per_meeting, cfg.n_dims), u)
             self.status_quo = cfg.lower + u * (cfg.upper - cfg.lower)
         item.status_quo = self.status_quo
         return self.members[item.proposer]
@@ -159,7 +159,8 @@ class SCOModel(mesa.Model):
     def buy_off(self, item: AgendaItem, accept: np.ndarray) -> bool:
         """Side payments: the cheapest objectors bought off by a major power that can afford it."""
         need = np.array(self.agents.map("price", item), dtype=float)
-        cost, feasible = cheapest_compensation(accept, need, self.rule, self.weight, self.threshold)
+        cost, feasible = cheapest_compensation(accept, need, self.rule, self.weight, self.threshold,
+                                               np.empty(len(accept), dtype=np.bool_))
         budgets = np.array(self.agents.get("budget"), dtype=float)
         eligible = np.array([a.is_major and a.present for a in self.members])
         who = int(choose_payer(cost, budgets, accept, eligible, item.proposer))
@@ -183,8 +184,9 @@ class SCOModel(mesa.Model):
             a.budget = float(sched.budget[m, a.index])
             a.objections = a.sole_vetoes = 0
         if not cfg.uniform_status_quo and not cfg.fixed_status_quo and cfg.drift > 0:
-            noise = streams.fill_normals(self.run_seed, self.replication, streams.DRIFT,
-                                         streams.drift_start(m, cfg.n_dims), np.empty(cfg.n_dims))
+            noise = np.empty(cfg.n_dims)
+            streams.fill_normals(self.run_seed, self.replication, streams.DRIFT, streams.drift_start(m, cfg.n_dims),
+                                 noise)
             self.status_quo = clip_into(self.status_quo + cfg.drift * noise, cfg.lower, cfg.upper)
 
     def agenda(self) -> list[AgendaItem]:
@@ -195,8 +197,9 @@ class SCOModel(mesa.Model):
         self.backlog = []
         cumulative = np.cumsum(cfg.issue_shares)
         for s in range(len(items), slots):
-            dims = issue_areas(self.run_seed, self.replication, m, s, slots, cfg.issue_shares, cumulative,
-                               cfg.package_probability, cfg.package_size, np.empty(d), np.zeros(d, dtype=bool))
+            dims = np.zeros(d, dtype=bool)
+            issue_areas(self.run_seed, self.replication, m, s, slots, cfg.issue_shares, cumulative,
+                        cfg.package_probability, cfg.package_size, np.empty(d), dims)
             items.append(AgendaItem(s, dims, False))
         return items
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from .compiled import procedure
+
 # Shares are compared with this slack so that, e.g., 4 of 6 members meets a 2/3 threshold even
 # though 4/6 and 2/3 are rounded differently in binary floating point.
 SHARE_EPS = 1e-12
@@ -20,7 +22,7 @@ SHARE_EPS = 1e-12
 UNANIMITY, CONSENSUS_MINUS_ONE, MAJORITY = 0, 1, 2
 
 
-@njit(cache=True, error_model="numpy")
+@procedure
 def yes_share(accept, weight):
     """Share of the voting weight that accepts (summed in member order)."""
     yes = 0.0

@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .compiled import procedure
+
 # Purposes: the counter's last word. Each purpose draws one kind of number only.
 MEMBERS = 0  # uniforms: generated members' ideal points (once per replication)
 AGENDA = 1  # uniforms: issue-area keys and the package draw of each item slot
@@ -94,7 +96,7 @@ def normal(seed, replication, purpose, index):
     return radius * np.cos(angle)
 
 
-@njit(cache=True, error_model="numpy")
+@procedure
 def fill_uniforms(seed, replication, purpose, start, out):
     """Write the uniforms ``start .. start + len(out) - 1`` of a stream into ``out``.
 
@@ -106,10 +108,9 @@ def fill_uniforms(seed, replication, purpose, start, out):
         out[k] = _unit(x0, x1)
         if k + 1 < count:
             out[k + 1] = _unit(x2, x3)
-    return out
 
 
-@njit(cache=True, error_model="numpy")
+@procedure
 def fill_normals(seed, replication, purpose, start, out):
     """Write the standard normals ``start .. start + len(out) - 1`` of a stream into ``out`` (start even)."""
     count = out.shape[0]
@@ -120,7 +121,6 @@ def fill_normals(seed, replication, purpose, start, out):
         out[k] = radius * np.cos(angle)
         if k + 1 < count:
             out[k + 1] = radius * np.sin(angle)
-    return out
 
 
 @njit(cache=True, error_model="numpy")
@@ -174,7 +174,7 @@ def slot_index(m, s, items):
     return m * items + s
 
 
-@njit(cache=True, error_model="numpy")
+@procedure
 def draft_noise(seed, replication, m, s, items, dims, noise_sd, out):
     """The drafting error of slot s on the item's own dimensions (0 elsewhere, and everywhere
     when there is no drafting noise: those numbers are never used, so they are not computed).
@@ -182,7 +182,6 @@ def draft_noise(seed, replication, m, s, items, dims, noise_sd, out):
     start = slot_start(m, s, items, dims.shape[0])
     for k in range(dims.shape[0]):
         out[k] = normal(seed, replication, DRAFT, start + k) if dims[k] and noise_sd != 0 else 0.0
-    return out
 
 
 @njit(cache=True, error_model="numpy")
@@ -209,15 +208,14 @@ def member_start(i, dims):
     return i * even(dims)
 
 
-@njit(cache=True, error_model="numpy")
-def initial_ideals(seed, replication, ideal, ideal_sd, lo, hi, generated, uncertain, out):
+@procedure
+def initial_ideals(seed, replication, ideal, ideal_sd, lo, hi, generated, uncertain, draws, out):
     """Each replication's starting ideal points, written into ``out`` (N, D).
 
     Generated members: uniform in the policy box. Position uncertainty: ideal + sd * N(0, 1),
-    clipped to the box. Otherwise the file's positions.
+    clipped to the box. Otherwise the file's positions. ``draws`` is scratch (D,).
     """
     n, d = out.shape
-    draws = np.empty(d)
     for i in range(n):
         if generated:
             fill_uniforms(seed, replication, MEMBERS, member_start(i, d), draws)
