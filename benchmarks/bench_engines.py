@@ -1,7 +1,7 @@
 """Benchmark: the compiled engine against the Mesa reference and version 0.1's numpy engine.
 
 In one run, alternating the cases, on the same scenario (3+5 by default, 20 meetings, run-level
-outputs only, one thread): replications per second of the compiled engine, of the Mesa model, and
+outputs only, every engine on one core; ``--threads`` gives the compiled engine more): replications per second of the compiled engine, of the Mesa model, and
 of the vectorised numpy engine of an earlier commit (``--baseline``, checked out into a temporary
 git worktree and timed in a subprocess of the same Python). Prints each figure and the ratios;
 the machine is shared and noisy, so quote the ratios of one run.
@@ -65,11 +65,13 @@ def main() -> None:
     ap.add_argument("--baseline-replications", type=int, default=4096)
     ap.add_argument("--meetings", type=int, default=20)
     ap.add_argument("--repeats", type=int, default=2, help="alternate the cases this many times")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="the compiled engine's threads (1: one core, like the Mesa model and the baseline)")
     ap.add_argument("--baseline", default="43227b3",
                     help="commit of the vectorised numpy engine to compare against ('' to skip)")
     args = ap.parse_args()
 
-    numba.set_num_threads(1)
+    numba.set_num_threads(1)  # nothing uses numba's own threads; the engine's are set below
     config = build_config(load_scenario(args.scenario), meetings=args.meetings)
     simulate(config, 16, 0, tables=False)  # compile (or load the cache) before timing
     simulate(config, 2, 0, engine="mesa", tables=False)
@@ -85,7 +87,8 @@ def main() -> None:
     try:
         for rep in range(args.repeats):
             row = {"repeat": rep}
-            row["compiled reps/s"] = rate(lambda: simulate(config, args.replications, rep, tables=False),
+            row["compiled reps/s"] = rate(lambda: simulate(config, args.replications, rep, tables=False,
+                                                                   threads=args.threads),
                                           args.replications)
             row["mesa reps/s"] = rate(lambda: simulate(config, args.mesa_replications, rep, engine="mesa",
                                                        tables=False), args.mesa_replications)
@@ -101,7 +104,7 @@ def main() -> None:
     if worktree is not None:
         df["compiled / vectorised"] = df["compiled reps/s"] / df["vectorised (baseline) reps/s"]
     print(f"engines: {Path(args.scenario).name}, {args.meetings} meetings x {config.items_per_meeting} items, "
-          f"run-level outputs, one thread; baseline {args.baseline or 'skipped'}")
+          f"run-level outputs, compiled engine on {args.threads} thread(s), Mesa and baseline on one; baseline {args.baseline or 'skipped'}")
     print(df.to_string(index=False, float_format=lambda x: f"{x:,.1f}"))
     med = df.median(numeric_only=True)
     line = f"median: compiled {med['compiled reps/s']:,.0f} reps/s, {med['compiled / mesa']:,.0f}x Mesa"

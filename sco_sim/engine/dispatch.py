@@ -66,20 +66,22 @@ def simulate(
     items: bool = True,
     first: int = 0,
     tables: bool = True,
+    threads: int | None = None,
 ) -> RunResults:
     """Run replications ``first .. first + replications - 1`` of ``config`` under master ``seed``.
 
     ``engine`` is ``"compiled"`` (numba, the default) or ``"mesa"`` (the reference agent model);
     both give the same tables. The run-level table (``RunResults.runs``) is always built, block by
     block; ``tables=False`` keeps no per-meeting or per-member rows (memory then stays flat
-    however many replications), and ``items=False`` skips the per-item table.
+    however many replications), and ``items=False`` skips the per-item table. ``threads``: the
+    compiled engine's threads (default: every core in a main process, one in a worker).
     """
     engine = ALIASES.get(engine, engine)
     parts, runs = [], []
     empty = (pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
     if engine == "compiled":
         for start, out in run_compiled(config, replications, seed, progress, items and tables, first,
-                                       members=tables):
+                                       threads=threads, members=tables):
             runs.append(run_rows(config, out.counts, out.paid, out.objections, out.sole, start))
             if tables:
                 parts.append(frames(config, out, start, items))

@@ -19,7 +19,7 @@ from numba import njit
 from ..model import streams
 from ..model.agenda import issue_areas, select_proposer
 from ..model.drafting import COMPROMISE, STEP, amend, compromise_draft, setter_draft, step_draft
-from ..model.compiled import procedure
+from ..model.compiled import loop
 from ..model.geometry import acceptance_margin, accepts, distance, is_null_move
 from ..model.mechanisms import cheapest_compensation, choose_payer, shortfall, subset_text, update_tolerance
 from ..model.outputs import CONSENSUS, NO_TEXT, SUBSET
@@ -158,7 +158,7 @@ def new_out(r: int, m: int, n: int, d: int, slots: int, items: bool, members: bo
     )
 
 
-@njit(cache=True, error_model="numpy", _nrt=True)  # it allocates: counted even when a procedure calls it
+@njit(cache=True, error_model="numpy", _nrt=True)  # it allocates: reference-counted, though the loop calls it
 def _setter_text(seed, rep, m, s, items, q, proposer, ideal, salience, margin, dims, lower, upper, rule, weight,
                  threshold, setter_noise, noise, text):
     """The agenda setter's draft, into ``text``: it misjudges the others' ideals by ``setter_noise``.
@@ -176,7 +176,7 @@ def _setter_text(seed, rep, m, s, items, q, proposer, ideal, salience, margin, d
     text[:] = setter_draft(q, proposer, believed, salience, margin, dims, lower, upper, rule, weight, threshold)
 
 
-@njit(cache=True, error_model="numpy", inline="always")  # into _replication, a procedure
+@njit(cache=True, error_model="numpy", inline="always")  # into _replication, a loop without reference counts
 def _negotiate(p, w, seed, rep, m, s):
     """One item of one replication, as ``SCOModel.negotiate`` does it.
 
@@ -231,11 +231,12 @@ def _negotiate(p, w, seed, rep, m, s):
             amend(text, ideal, w.objectors, dims, p.concession, w.amended)
             if is_null_move(w.amended, q):
                 break  # the concessions would give back the status quo: the objection stands
+            w.dp2[proposer] = distance(w.amended, ideal, p.salience, proposer)
+            if not accepts(w.dp2[proposer], dq[proposer], margin[proposer]):
+                break  # the proposer withdraws rather than table a text it would itself oppose
             for i in range(n):
                 w.dp2[i] = distance(w.amended, ideal, p.salience, i)
                 w.accept2[i] = accepts(w.dp2[i], dq[i], margin[i])
-            if not w.accept2[proposer]:
-                break  # the proposer withdraws rather than table a text it would itself oppose
             for k in range(text.shape[0]):
                 text[k] = w.amended[k]
             for i in range(n):
@@ -292,12 +293,13 @@ def new_work(n, d, slots):
                 np.zeros((slots, d), dtype=b), np.zeros((slots, d), dtype=b))
 
 
-@procedure
+@loop
 def _replication(p, seed, rep, r, out, items, w):
     """Every meeting of replication ``rep``, written into row ``r`` of ``out`` (``w``: scratch).
 
     Compiled without reference counts (see ``sco_sim.model.compiled``): nothing here allocates,
-    so reading the tuples' fields and calling the model's procedures costs no atomic operation.
+    and the model's procedures are inlined, so reading the tuples' fields and calling the
+    protocol's functions costs no atomic operation and no call.
     """
     n, d = p.salience.shape
     slots = p.items
@@ -398,7 +400,7 @@ def _replication(p, seed, rep, r, out, items, w):
         out.final_status_quo[r, k] = q[k]
 
 
-@procedure
+@loop
 def _write_item(out, r, m, s, dims, carried, proposer, outcome, null, rounds, accept, payer, payment):
     """One row of the per-item arrays (only when the items table is asked for)."""
     for k in range(dims.shape[0]):

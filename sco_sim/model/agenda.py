@@ -43,8 +43,12 @@ def pick_index(u, cumulative):
     """Index chosen by the uniform ``u`` with probability proportional to the weights whose running
     sum is ``cumulative`` (inverse CDF; zero-weight entries are never chosen).
     """
-    idx = np.searchsorted(cumulative, u * cumulative[-1], side="right")
-    return min(idx, cumulative.shape[0] - 1)
+    x = u * cumulative[-1]
+    n = cumulative.shape[0]
+    idx = 0  # the first entry above x: numpy's searchsorted(side="right") on a running sum
+    while idx < n and cumulative[idx] <= x:
+        idx += 1
+    return min(idx, n - 1)
 
 
 @procedure
