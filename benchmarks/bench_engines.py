@@ -1,10 +1,11 @@
 """Benchmark: the compiled engine against the Mesa reference and version 0.1's numpy engine.
 
 In one run, alternating the cases, on the same scenario (3+5 by default, 20 meetings, run-level
-outputs only, every engine on one core; ``--threads`` gives the compiled engine more): replications per second of the compiled engine, of the Mesa model, and
-of the vectorised numpy engine of an earlier commit (``--baseline``, checked out into a temporary
-git worktree and timed in a subprocess of the same Python). Prints each figure and the ratios;
-the machine is shared and noisy, so quote the ratios of one run.
+outputs only, every engine on one core; ``--threads`` gives the compiled engine more):
+replications per second of the compiled engine, of the Mesa model, and of the vectorised numpy
+engine of an earlier commit (``--baseline``, checked out into a temporary git worktree and timed
+in a subprocess of the same Python). Prints each figure and the ratios; the machine is shared and
+noisy, so quote the ratios of one run.
 
     python benchmarks/bench_engines.py
     python benchmarks/bench_engines.py --repeats 3 --baseline 43227b3 --mesa-replications 50
@@ -104,7 +105,8 @@ def main() -> None:
     if worktree is not None:
         df["compiled / vectorised"] = df["compiled reps/s"] / df["vectorised (baseline) reps/s"]
     print(f"engines: {Path(args.scenario).name}, {args.meetings} meetings x {config.items_per_meeting} items, "
-          f"run-level outputs, compiled engine on {args.threads} thread(s), Mesa and baseline on one; baseline {args.baseline or 'skipped'}")
+          f"run-level outputs, compiled engine on {args.threads} thread(s), Mesa and baseline on one; "
+          f"baseline {args.baseline or 'skipped'}")
     print(df.to_string(index=False, float_format=lambda x: f"{x:,.1f}"))
     med = df.median(numeric_only=True)
     line = f"median: compiled {med['compiled reps/s']:,.0f} reps/s, {med['compiled / mesa']:,.0f}x Mesa"

@@ -18,8 +18,8 @@ from numba import njit
 
 from ..model import streams
 from ..model.agenda import issue_areas, select_proposer
-from ..model.drafting import COMPROMISE, STEP, amend, compromise_draft, setter_draft, step_draft
 from ..model.compiled import loop
+from ..model.drafting import COMPROMISE, STEP, amend, compromise_draft, setter_draft, step_draft
 from ..model.geometry import acceptance_margin, accepts, distance, is_null_move
 from ..model.mechanisms import cheapest_compensation, choose_payer, shortfall, subset_text, update_tolerance
 from ..model.outputs import CONSENSUS, NO_TEXT, SUBSET

@@ -7,11 +7,9 @@ decides it and both engines reproduce the choice exactly.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
-
-from .compiled import procedure
 
 from . import streams
+from .compiled import procedure
 
 ROTATING_CHAIR, CAPABILITY_WEIGHTED, MAJOR_POWERS, RANDOM = 0, 1, 2, 3
 PROPOSER_METHODS = {"rotating_chair": ROTATING_CHAIR, "capability_weighted": CAPABILITY_WEIGHTED,

@@ -13,7 +13,6 @@ import numpy as np
 from numba import njit
 
 from .compiled import procedure
-
 from .geometry import (
     acceptance_interval_1d,
     coordinate_slack,

@@ -9,7 +9,6 @@ from __future__ import annotations
 from numba import njit
 
 from .compiled import procedure
-
 from .rules import UNANIMITY, passes
 
 
