@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sco_sim.experiments.executors import make_executor
-from sco_sim.experiments.experiment import experiment_from_scenario
+from sco_sim.experiments.experiment import DEFAULT_CHUNK, experiment_from_scenario
 from sco_sim.experiments.store import ResultStore
 from sco_sim.experiments.sweep import run_sweep
 
@@ -55,7 +55,7 @@ def main() -> None:
     ap.add_argument("--compare-workers", action="store_true")
     ap.add_argument("--compare-runs", type=int, default=40_000)
     args = ap.parse_args()
-    chunk = args.chunk or 2000
+    chunk = args.chunk or DEFAULT_CHUNK
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     try:
         out = tmp / "big"

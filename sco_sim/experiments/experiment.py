@@ -12,7 +12,7 @@ field. Its format::
                                         #   point uses random stream k (common random numbers)
     meetings = 20                       # optional: override every scenario's run length
     engine = "compiled"                 # or "mesa" (identical results, slower)
-    chunk = 2000                        # replications per task for parallel executors
+    chunk = 10000                       # replications per task (default 10 000)
 
     [[scenarios]]                       # one or more; paths are relative to this file
     path = "../scenarios/sco_2017_3plus5.toml"
@@ -82,6 +82,9 @@ SAMPLING = ("lhs", "random", "sobol", "morris")
 #: per task, design points, and tasks (points x chunks) of one sweep
 MAX_REPLICATIONS = 10_000_000
 MAX_CHUNK = 100_000
+#: replications per task: enough that a task's tables and transfer cost little beside its runs
+#: (10⁶ runs of 3+5 on 2 workers: 41 s at 10,000, 53 s at 2,000; benchmarks/bench_sweep.py)
+DEFAULT_CHUNK = 10_000
 MAX_POINTS = 100_000
 MAX_TASKS = 1_000_000
 MAX_SEED = 2**63 - 1
@@ -109,7 +112,7 @@ class ExperimentMeta(_Strict):
     seed: int = Field(strict=True, default=0, ge=0, le=MAX_SEED)
     meetings: int | None = Field(strict=True, default=None, ge=1, le=MAX_MEETINGS)
     engine: Literal["compiled", "mesa", "vectorised"] = "compiled"  # "vectorised": version 0.1's name
-    chunk: int = Field(strict=True, default=2000, ge=1, le=MAX_CHUNK)
+    chunk: int = Field(strict=True, default=DEFAULT_CHUNK, ge=1, le=MAX_CHUNK)
 
 
 class ScenarioRef(_Strict):
@@ -609,7 +612,7 @@ def experiment_from_scenario(
     samples: int | None = None,
     levels: int | None = None,
     engine: str = "compiled",
-    chunk: int = 2000,
+    chunk: int = DEFAULT_CHUNK,
     label: str | None = None,
 ) -> Experiment:
     """Build the command-line form: one scenario plus ``--set`` expressions (factorial by default)."""
@@ -667,7 +670,7 @@ def load_sweep(
     if not is_experiment_file(target):
         return experiment_from_scenario(
             target, list(sets), 100 if replications is None else replications,
-            0 if seed is None else seed, meetings, engine=engine or "compiled", chunk=chunk or 2000)
+            0 if seed is None else seed, meetings, engine=engine or "compiled", chunk=chunk or DEFAULT_CHUNK)
     exp = load_experiment(target)
     overrides = {k: v for k, v in (("replications", replications), ("seed", seed),
                                    ("meetings", meetings), ("engine", engine), ("chunk", chunk))
@@ -706,7 +709,7 @@ def from_description(described: Mapping[str, Any]) -> Experiment:
             scenario, list(cli.get("sets") or []), int(cli["replications"]), int(cli["seed"]),
             cli.get("meetings"), design=cli.get("design") or "factorial",
             samples=cli.get("samples"), levels=cli.get("levels"),
-            engine=cli.get("engine") or "compiled", chunk=int(cli.get("chunk") or 2000),
+            engine=cli.get("engine") or "compiled", chunk=int(cli.get("chunk") or DEFAULT_CHUNK),
             label=cli.get("label"))
     path = described.get("path") or described.get("source")
     if not path:
