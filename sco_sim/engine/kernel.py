@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from ..model import streams
-from ..model.agenda import issue_areas, select_proposer
+from ..model.agenda import draws_proposer, issue_areas, select_proposer
 from ..model.compiled import loop
 from ..model.drafting import COMPROMISE, STEP, amend, compromise_draft, setter_draft, step_draft
 from ..model.geometry import acceptance_margin, accepts, distance, is_null_move
@@ -188,8 +188,8 @@ def _negotiate(p, w, seed, rep, m, s):
     n = w.ideal.shape[0]
     q, dq, ideal, dims, text, accept, margin, dp = w.q, w.dq, w.ideal, w.dims, w.text, w.accept, w.margin, w.dp
     present, weight = w.present, w.weight
-    u = streams.uniform(seed, rep, streams.PROPOSER, streams.slot_index(m, s, p.items))
-    proposer = select_proposer(p.proposer, u, p.chair[m], w.cumulative, p.major_share, w.major_cumulative)
+    proposer = select_proposer(p.proposer, w.proposer_u[s], p.chair[m], w.cumulative, p.major_share,
+                               w.major_cumulative)
     for i in range(n):
         margin[i] = acceptance_margin(w.tolerance[i], p.rivalry[i, proposer], p.cancels[i, proposer], present[i])
     if p.drafting == STEP:
@@ -217,7 +217,6 @@ def _negotiate(p, w, seed, rep, m, s):
             if p.side_payments:
                 for i in range(n):
                     w.need[i] = shortfall(dp[i], dq[i], margin[i])
-                    w.eligible[i] = p.majors[i] and present[i]
                 cost, feasible = cheapest_compensation(accept, w.need, p.rule, weight, p.threshold, w.bought)
                 who = choose_payer(cost, w.budget, accept, w.eligible, proposer)
                 if feasible and who >= 0:
@@ -280,6 +279,7 @@ class Work(NamedTuple):
     dims: np.ndarray  # (D,) bool: the item's issue areas
     agenda: np.ndarray  # (I, D) bool
     backlog: np.ndarray  # (I, D) bool
+    proposer_u: np.ndarray  # (I,) this meeting's proposer uniforms, one per slot
 
 
 @njit(cache=True, error_model="numpy")
@@ -290,7 +290,7 @@ def new_work(n, d, slots):
                 np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n, dtype=b), np.empty(n, dtype=b),
                 np.empty(n, dtype=b), np.empty(n, dtype=b), np.empty(n, dtype=b), np.empty(n), np.empty((n, d)),
                 np.empty(d), np.empty(d), np.empty(d), np.empty(d), np.empty(d), np.empty(d, dtype=b),
-                np.zeros((slots, d), dtype=b), np.zeros((slots, d), dtype=b))
+                np.zeros((slots, d), dtype=b), np.zeros((slots, d), dtype=b), np.zeros(slots))
 
 
 @loop
@@ -321,6 +321,7 @@ def _replication(p, seed, rep, r, out, items, w):
             w.cumulative[i] = p.proposer_cumulative[m, i]
             w.major_cumulative[i] = p.major_cumulative[m, i]
             w.budget[i] = p.budget[m, i]
+            w.eligible[i] = p.majors[i] and w.present[i]  # who may pay a side payment
         if p.has_shift[m]:
             for i in range(n):
                 for k in range(d):
@@ -331,6 +332,8 @@ def _replication(p, seed, rep, r, out, items, w):
             for k in range(d):
                 q[k] = min(max(q[k] + p.drift * noise[k], p.lower[k]), p.upper[k])
             q_moved = True
+        if draws_proposer(p.proposer, p.major_share):  # consecutive slots share a Philox block
+            streams.fill_uniforms(seed, rep, streams.PROPOSER, streams.slot_index(m, 0, slots), w.proposer_u)
         carried_in = min(backlog_n, slots)
         for s in range(slots):
             if s >= carried_in:

@@ -50,6 +50,12 @@ def pick_index(u, cumulative):
 
 
 @procedure
+def draws_proposer(method, major_share):
+    """Whether :func:`select_proposer` reads its uniform (a rotating chair alone does not)."""
+    return major_share > 0 or method != ROTATING_CHAIR
+
+
+@procedure
 def select_proposer(method, u, chair, cumulative, major_share, major_cumulative):
     """Index of the member who drafts an item.
 

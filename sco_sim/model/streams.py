@@ -100,14 +100,22 @@ def normal(seed, replication, purpose, index):
 def fill_uniforms(seed, replication, purpose, start, out):
     """Write the uniforms ``start .. start + len(out) - 1`` of a stream into ``out``.
 
-    ``start`` is even (every block below starts on a Philox block), so each block gives two.
+    Each Philox block gives two numbers, so consecutive numbers share their evaluation; the
+    values are those :func:`uniform` addresses one by one, from any ``start``.
     """
     count = out.shape[0]
-    for k in range(0, count, 2):
-        x0, x1, x2, x3 = _block(seed, replication, purpose, (start + k) >> 1)
-        out[k] = _unit(x0, x1)
-        if k + 1 < count:
-            out[k + 1] = _unit(x2, x3)
+    k = 0
+    while k < count:
+        index = start + k
+        x0, x1, x2, x3 = _block(seed, replication, purpose, index >> 1)
+        if index & 1:
+            out[k] = _unit(x2, x3)
+            k += 1
+        else:
+            out[k] = _unit(x0, x1)
+            if k + 1 < count:
+                out[k + 1] = _unit(x2, x3)
+            k += 2
 
 
 @procedure
