@@ -2,7 +2,9 @@
 
 ``--runs`` runs of the 3+5 scenario (20 meetings; a grid over consultation rounds, equal
 replications per point) swept with run-level tables only, by default on 2 worker processes;
-prints the wall time, runs per second and peak memory (this process and its largest worker).
+prints the wall time, runs per second and peak memory: the sweep's parent process alone, and the
+whole process tree (parent, forkserver, workers), sampled, as proportional set size so that pages
+the processes share count once.
 With ``--compare-workers`` it also runs a smaller sweep on 1 and 2 workers alternately and checks
 that the tables are identical.
 
@@ -16,10 +18,12 @@ import argparse
 import resource
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import pyarrow.parquet as pq
 
 from sco_sim.experiments.executors import make_executor
@@ -31,11 +35,45 @@ ROOT = Path(__file__).resolve().parents[1]
 ROUNDS = "negotiation.max_rounds=0,1,2,4"
 
 
-def peak_mb() -> tuple[float, float]:
-    """Max RSS of this process and of its largest child so far, in MB."""
-    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return me, kids
+def peak_mb() -> float:
+    """Max RSS of this process so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class TreeMemory(threading.Thread):
+    """The peak, over samples every ``every`` seconds, of the summed PSS of this process and all its
+    descendants (forkserver workers are not this process's waited-for children, so ``getrusage``
+    cannot see them).
+    """
+
+    def __init__(self, every: float = 0.25) -> None:
+        super().__init__(daemon=True)
+        self.every, self.peak_mb, self.processes = every, 0.0, 0
+        self._stop_event = threading.Event()
+
+    def sample(self) -> None:
+        """One sample: the tree's summed PSS now (a process that ends meanwhile is skipped)."""
+        me = psutil.Process()
+        total, count = 0, 0
+        for proc in [me, *me.children(recursive=True)]:
+            try:
+                total += proc.memory_full_info().pss
+                count += 1
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+        if total / 2**20 > self.peak_mb:
+            self.peak_mb, self.processes = total / 2**20, count
+
+    def run(self) -> None:
+        """Sample until stopped."""
+        while not self._stop_event.is_set():
+            self.sample()
+            self._stop_event.wait(self.every)
+
+    def stop(self) -> None:
+        """Stop sampling and wait for the last sample."""
+        self._stop_event.set()
+        self.join()
 
 
 def sweep(scenario: str, runs: int, workers: int, chunk: int, out: Path) -> float:
@@ -59,14 +97,17 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     try:
         out = tmp / "big"
+        tree = TreeMemory()
+        tree.start()
         wall = sweep(args.scenario, args.runs, args.workers, chunk, out)
-        me, kids = peak_mb()  # before anything reads the table back
+        tree.stop()
+        me = peak_mb()  # before anything reads the table back
         n = sum(pq.ParquetFile(f).metadata.num_rows for f in sorted((out / "runs").rglob("*.parquet")))
         print(f"sweep: {Path(args.scenario).name}, {n:,} runs (4 points), 20 meetings, run-level tables, "
               f"{args.workers} workers, chunk {chunk}")
-        print(f"  {wall:,.1f} s wall, {n / wall:,.0f} runs/s; peak RSS of this process (the sweep's "
-              f"parent) {me:,.0f} MB; of waited-for children {kids:,.0f} MB (forkserver workers are not "
-              "counted here: see bench_memory.py for one process's growth)")
+        print(f"  {wall:,.1f} s wall, {n / wall:,.0f} runs/s; peak memory of the whole process tree "
+              f"{tree.peak_mb:,.0f} MB (PSS of {tree.processes} processes); peak RSS of the parent alone "
+              f"{me:,.0f} MB")
         if args.compare_workers:
             rows, tables = [], {}
             for rep in range(2):
