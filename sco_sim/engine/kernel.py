@@ -286,11 +286,14 @@ class Work(NamedTuple):
 def new_work(n, d, slots):
     """Scratch for one thread."""
     b = np.bool_
-    return Work(np.empty(n, dtype=b), np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n),
-                np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n, dtype=b), np.empty(n, dtype=b),
-                np.empty(n, dtype=b), np.empty(n, dtype=b), np.empty(n, dtype=b), np.empty(n), np.empty((n, d)),
-                np.empty(d), np.empty(d), np.empty(d), np.empty(d), np.empty(d), np.empty(d, dtype=b),
-                np.zeros((slots, d), dtype=b), np.zeros((slots, d), dtype=b), np.zeros(slots))
+    return Work(
+        present=np.empty(n, dtype=b), weight=np.empty(n), cumulative=np.empty(n), major_cumulative=np.empty(n),
+        budget=np.empty(n), margin=np.empty(n), dq=np.empty(n), dp=np.empty(n),
+        dp2=np.empty(n), need=np.empty(n), capability_present=np.empty(n), accept=np.empty(n, dtype=b),
+        accept2=np.empty(n, dtype=b), objectors=np.empty(n, dtype=b), eligible=np.empty(n, dtype=b),
+        bought=np.empty(n, dtype=b), tolerance=np.empty(n), ideal=np.empty((n, d)), q=np.empty(d),
+        text=np.empty(d), amended=np.empty(d), noise=np.empty(d), draws=np.empty(d), dims=np.empty(d, dtype=b),
+        agenda=np.zeros((slots, d), dtype=b), backlog=np.zeros((slots, d), dtype=b), proposer_u=np.zeros(slots))
 
 
 @loop
