@@ -2,10 +2,12 @@
 
 The loop below schedules the same compiled functions the Mesa agents call (``sco_sim.model``:
 geometry, agenda, drafting, mechanisms, rules, streams), in the same order, for one replication
-after another; ``prange`` spreads replications over threads, and since each replication addresses
-its own random numbers (counter-based streams) and writes only its own rows, the result does not
-depend on the number of threads. Only this scheduling loop exists twice (here and in
-``sco_sim.model.organisation``); exactness tests keep the two identical.
+after another; :func:`run_block` gives disjoint ranges of replications to threads (the loop
+releases the GIL), and since each replication addresses its own random numbers (counter-based
+streams) and writes only its own rows, the result does not depend on the number of threads. Only
+this scheduling loop exists twice (here and in ``sco_sim.model.organisation``); exactness tests
+keep the two identical. The loop is compiled without reference counts and the model's per-item
+functions are inlined into it (``sco_sim.model.compiled``).
 """
 
 from __future__ import annotations
