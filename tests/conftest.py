@@ -51,6 +51,12 @@ def write(tmp_path: Path):
     return _write
 
 
+def into(out, fn, *args):
+    """Call a compiled procedure that writes its result into ``out``, and return ``out``."""
+    fn(*args, out)
+    return out
+
+
 def run_model(config, seed: int = 0, replication: int = 0):
     """One replication of the Mesa model run to the end: (model, meetings, members, items).
 

@@ -8,7 +8,7 @@ import numba
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SCENARIOS
+from conftest import SCENARIOS, into
 
 from sco_sim.engine import simulate
 from sco_sim.engine.dispatch import run_compiled
@@ -27,12 +27,6 @@ PHILOX_KAT = [
     ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),
      (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)),
 ]
-
-
-def into(out, fn, *args):
-    """Call a compiled procedure that writes its result into ``out``, and return ``out``."""
-    fn(*args, out)
-    return out
 
 
 @pytest.mark.parametrize(("counter", "key", "expected"), PHILOX_KAT, ids=["zeros", "ones", "pi"])

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import run_model
+from conftest import into, run_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,12 +24,6 @@ from sco_sim.model.rules import RULES, threshold_value, voting_weights
 
 UNIT_1D = np.array([[0.0, 1.0]])
 UNIT_2D = np.array([[0.0, 1.0], [0.0, 1.0]])
-
-
-def into(out, fn, *args):
-    """Call a compiled procedure that writes its result into ``out``, and return ``out``."""
-    fn(*args, out)
-    return out
 
 
 def run(config, replications, seed):
