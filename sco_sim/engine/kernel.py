@@ -21,7 +21,7 @@ from numba import njit
 from ..model import streams
 from ..model.agenda import draws_proposer, issue_areas, select_proposer
 from ..model.compiled import loop
-from ..model.drafting import COMPROMISE, STEP, amend, compromise_draft, setter_draft, step_draft
+from ..model.drafting import COMPROMISE, STEP, amend, compromise_draft, misjudged_ideals, setter_draft, step_draft
 from ..model.geometry import acceptance_margin, accepts, distance, is_null_move
 from ..model.mechanisms import cheapest_compensation, choose_payer, shortfall, subset_text, update_tolerance
 from ..model.outputs import CONSENSUS, NO_TEXT, SUBSET
@@ -167,14 +167,8 @@ def _setter_text(seed, rep, m, s, items, q, proposer, ideal, salience, margin, d
 
     Kept out of :func:`_negotiate` because it allocates; the step and compromise drafts do not.
     """
-    n, d = ideal.shape
-    believed = ideal.copy()
-    if setter_noise > 0:
-        for i in range(n):
-            if i != proposer:
-                streams.fill_normals(seed, rep, streams.SETTER, streams.setter_start(m, s, i, items, n, d), noise)
-                for k in range(d):
-                    believed[i, k] = ideal[i, k] + setter_noise * noise[k]
+    believed = np.empty_like(ideal)
+    misjudged_ideals(seed, rep, m, s, items, ideal, proposer, setter_noise, noise, believed)
     text[:] = setter_draft(q, proposer, believed, salience, margin, dims, lower, upper, rule, weight, threshold)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from . import streams
 from .compiled import procedure
 from .geometry import (
     acceptance_interval_1d,
@@ -88,6 +89,24 @@ def amend(proposal, ideal, objectors, dims, concession, out):
 
 
 # ------------------------------------------------------------------ the agenda setter
+
+
+@procedure
+def misjudged_ideals(seed, replication, m, s, items, ideal, setter, setter_noise, noise, out):
+    """What the agenda setter of slot s believes the members want, into ``out`` (N, D).
+
+    Its own row exact; every other member's ideal plus ``setter_noise`` times its SETTER normals
+    (``noise`` is scratch of length D). Without setter noise, the ideals themselves.
+    """
+    n, d = ideal.shape
+    for i in range(n):
+        if i != setter and setter_noise > 0:
+            streams.fill_normals(seed, replication, streams.SETTER, streams.setter_start(m, s, i, items, n, d), noise)
+            for k in range(d):
+                out[i, k] = ideal[i, k] + setter_noise * noise[k]
+        else:
+            for k in range(d):
+                out[i, k] = ideal[i, k]
 
 
 @njit(cache=True, error_model="numpy")

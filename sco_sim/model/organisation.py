@@ -18,6 +18,7 @@ import pandas as pd
 from . import streams
 from .agenda import issue_areas, select_proposer
 from .agents import AgendaItem, MemberState
+from .drafting import misjudged_ideals
 from .geometry import clip_into, distance, is_null_move
 from .mechanisms import cheapest_compensation, choose_payer, subset_text
 from .outputs import CONSENSUS, ITEM_COLUMNS, MEETING_COLUMNS, MEMBER_COLUMNS, NO_TEXT, OUTCOME_NAMES, SUBSET
@@ -80,16 +81,9 @@ class SCOModel(mesa.Model):
     def believed_ideals(self, setter: MemberState, item: AgendaItem) -> np.ndarray:
         """What an agenda setter thinks the members want: their ideals plus its misjudgement."""
         cfg = self.config
-        believed = self.ideal.copy()
-        if cfg.setter_noise > 0:
-            noise = np.empty(cfg.n_dims)
-            for i in range(cfg.n_members):
-                if i == setter.index:
-                    continue
-                streams.fill_normals(self.run_seed, self.replication, streams.SETTER,
-                                     streams.setter_start(self.meeting, item.slot, i, cfg.items_per_meeting,
-                                                          cfg.n_members, cfg.n_dims), noise)
-                believed[i] = self.ideal[i] + cfg.setter_noise * noise
+        believed = np.empty_like(self.ideal)
+        misjudged_ideals(self.run_seed, self.replication, self.meeting, item.slot, cfg.items_per_meeting, self.ideal,
+                         setter.index, cfg.setter_noise, np.empty(cfg.n_dims), believed)
         return believed
 
     def table(self, item: AgendaItem) -> MemberState:
